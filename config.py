@@ -1,0 +1,129 @@
+"""Every setting of the server, read from environment variables in one place.
+
+Nothing else in the project reads ``os.environ``: code receives a ``Settings`` object.
+The README's settings table and ``.env.example`` list the same names as ``Settings.from_env``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+ENVIRONMENTS = ("development", "production")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+SIGNUP_MODES = ("open", "admin")
+
+# A SECRET_KEY equal to one of these (or shorter than 32 characters) is a placeholder.
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "development"})
+DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(ValueError):
+    """A setting has a value the server cannot run with."""
+
+
+def default_database_url() -> str:
+    """The embedded default: a SQLite file in the current working directory."""
+    return f"sqlite:///{Path.cwd() / 'apiserver.db'}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain ``postgresql://`` URLs (we ship psycopg, not psycopg2)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def as_bool(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be on/off (or true/false, 1/0), not {value!r}")
+
+
+def as_int(name: str, value: str, minimum: int, maximum: int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
+    if not minimum <= number <= maximum:
+        raise SettingsError(f"{name} must be between {minimum} and {maximum}, not {number}")
+    return number
+
+
+def as_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    environment: str = "production"
+    database_url: str = dataclasses.field(default_factory=default_database_url)
+    secret_key: str = ""
+    bcrypt_rounds: int = 12
+    log_level: str = "INFO"
+    validate_responses: bool = False
+    signup: str = "open"
+    access_token_ttl: int = 3600
+    refresh_token_ttl: int = 30 * 24 * 3600
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        get = env.get
+        defaults = cls()
+        environment = as_choice(
+            "ENVIRONMENT", get("ENVIRONMENT", defaults.environment), ENVIRONMENTS
+        )
+        secret = get("SECRET_KEY", "")
+        if not secret and environment == "development":
+            secret = DEVELOPMENT_SECRET
+        return cls(
+            environment=environment,
+            database_url=normalise_database_url(get("DATABASE_URL") or default_database_url()),
+            secret_key=secret,
+            bcrypt_rounds=as_int("BCRYPT_ROUNDS", get("BCRYPT_ROUNDS", "12"), 4, 31),
+            log_level=as_choice(
+                "LOG_LEVEL", get("LOG_LEVEL", defaults.log_level).upper(), LOG_LEVELS
+            ),
+            validate_responses=as_bool("VALIDATE_RESPONSES", get("VALIDATE_RESPONSES", "off")),
+            signup=as_choice("SIGNUP", get("SIGNUP", defaults.signup), SIGNUP_MODES),
+            access_token_ttl=as_int(
+                "ACCESS_TOKEN_TTL", get("ACCESS_TOKEN_TTL", "3600"), 60, 7 * 24 * 3600
+            ),
+            refresh_token_ttl=as_int(
+                "REFRESH_TOKEN_TTL", get("REFRESH_TOKEN_TTL", str(30 * 24 * 3600)), 60, 10**8
+            ),
+            db_pool_size=as_int("DB_POOL_SIZE", get("DB_POOL_SIZE", "10"), 1, 1000),
+            db_max_overflow=as_int("DB_MAX_OVERFLOW", get("DB_MAX_OVERFLOW", "20"), 0, 1000),
+        )
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    def check_secret(self) -> None:
+        """Refuse to serve in production with a missing or placeholder SECRET_KEY."""
+        if not self.is_production:
+            return
+        if (
+            self.secret_key.strip().lower() in PLACEHOLDER_SECRETS
+            or self.secret_key == DEVELOPMENT_SECRET
+            or len(self.secret_key) < MIN_SECRET_LENGTH
+        ):
+            raise SettingsError(
+                "SECRET_KEY is missing or a placeholder. Set it to at least "
+                f"{MIN_SECRET_LENGTH} random characters, for example the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`, "
+                "or set ENVIRONMENT=development on your own machine."
+            )

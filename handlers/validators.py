@@ -1,0 +1,191 @@
+"""Connexion's request validators, reporting every invalid field in the problem's ``errors``.
+
+Connexion stops at the first error and echoes the offending value (a password, say) in
+``detail``. These subclasses collect all errors, name each field, never repeat the value,
+and turn undecodable bodies (invalid UTF-8) into a 400 instead of a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import typing as t
+
+from connexion.datastructures import MediaTypeDict
+from connexion.exceptions import BadRequestProblem
+from connexion.json_schema import Draft4RequestValidator
+from connexion.validators import (
+    FormDataValidator,
+    JSONRequestBodyValidator,
+    MultiPartFormDataValidator,
+    ParameterValidator,
+)
+from connexion.validators.parameter import is_null, is_nullable
+from jsonschema import Draft4Validator, ValidationError
+
+
+MESSAGES: dict[str, t.Callable[[t.Any], str]] = {
+    "minLength": lambda n: f"must be at least {n} characters long",
+    "maxLength": lambda n: f"must be at most {n} characters long",
+    "pattern": lambda pattern: f"must match {pattern}",
+    "format": lambda name: f"must be a valid {name}",
+    "type": lambda name: f"must be of type {name}",
+    "enum": lambda values: "must be one of: " + ", ".join(map(str, values)),
+    "minimum": lambda n: f"must be at least {n}",
+    "maximum": lambda n: f"must be at most {n}",
+    "minItems": lambda n: f"must have at least {n} items",
+    "maxItems": lambda n: f"must have at most {n} items",
+    "minProperties": lambda n: f"must have at least {n} properties",
+    "maxProperties": lambda n: f"must have at most {n} properties",
+    "uniqueItems": lambda _: "must not repeat items",
+    "additionalProperties": lambda _: "is not allowed",
+    "required": lambda _: "is required",
+    "oneOf": lambda _: "must match exactly one of the allowed shapes",
+    "anyOf": lambda _: "must match one of the allowed shapes",
+    "not": lambda _: "is not allowed",
+}
+
+
+def describe(error: ValidationError) -> str:
+    """What is wrong, without quoting the submitted value."""
+    message = MESSAGES.get(str(error.validator))
+    return message(error.validator_value) if message else "is invalid"
+
+
+def field_errors(error: ValidationError, prefix: str = "") -> list[dict]:
+    path = [str(part) for part in error.absolute_path]
+    if prefix:
+        path.insert(0, prefix)
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    if error.validator == "required":
+        names = [name for name in error.validator_value if name not in instance]
+    elif error.validator == "additionalProperties":
+        allowed = set(error.schema.get("properties", {}))
+        names = sorted(name for name in instance if name not in allowed)
+    else:
+        return [{"field": ".".join(path) or "body", "message": describe(error)}]
+    return [{"field": ".".join([*path, name]), "message": describe(error)} for name in names]
+
+
+class InvalidRequest(BadRequestProblem):
+    """A 400 whose problem document lists the invalid fields in ``errors``."""
+
+    def __init__(self, detail: str, errors: list[dict] | None = None) -> None:
+        super().__init__(detail=detail)
+        self.ext = {"errors": errors} if errors else None
+
+
+def invalid_fields(what: str, errors: list[dict]) -> InvalidRequest:
+    summary = "; ".join(f"{error['field']} {error['message']}" for error in errors[:5])
+    if len(errors) > 5:
+        summary += f"; and {len(errors) - 5} more"
+    return InvalidRequest(f"Invalid {what}: {summary}.", errors)
+
+
+def validate_document(validator: Draft4Validator, document: t.Any, prefix: str = "") -> None:
+    errors = [
+        item
+        for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.path)))
+        for item in field_errors(error, prefix)
+    ]
+    if errors:
+        raise invalid_fields("request body", errors)
+
+
+class JSONBodyValidator(JSONRequestBodyValidator):
+    async def _parse(self, stream, scope):
+        raw = b"".join([chunk async for chunk in stream])
+        try:
+            text = raw.decode(self._encoding)
+        except (UnicodeDecodeError, LookupError):
+            raise InvalidRequest(f"The request body is not valid {self._encoding}.") from None
+        if not text:
+            return None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise InvalidRequest(f"The request body is not valid JSON: {error}.") from None
+        except RecursionError:
+            raise InvalidRequest("The request body is nested too deeply.") from None
+
+    def _validate(self, body: t.Any) -> None:
+        if body is None and not self._nullable:
+            raise InvalidRequest("The request body is empty.")
+        validate_document(self._validator, body)
+
+
+class _FormValidationMixin:
+    def _validate(self, body: t.Any) -> None:
+        if not isinstance(body, dict):
+            raise InvalidRequest("The request body is not a form.")
+        if self._strict_validation:
+            allowed = set(self._schema.get("properties", {}))
+            extra = sorted(name for name in body if name not in allowed)
+            if extra:
+                raise invalid_fields(
+                    "request body", [{"field": name, "message": "is not allowed"} for name in extra]
+                )
+        validator = Draft4RequestValidator(self._schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+        validate_document(validator, body)
+
+    async def _parse(self, stream, scope):
+        try:
+            return await super()._parse(stream, scope)
+        except UnicodeDecodeError:
+            raise InvalidRequest("The request body is not valid UTF-8.") from None
+
+
+class FormValidator(_FormValidationMixin, FormDataValidator):
+    pass
+
+
+class MultiPartFormValidator(_FormValidationMixin, MultiPartFormDataValidator):
+    pass
+
+
+class ParametersValidator(ParameterValidator):
+    """Validates every parameter and reports all failures at once."""
+
+    def validate_request(self, request) -> None:
+        errors: list[dict] = []
+        if self.strict_validation:
+            extra = self.validate_query_parameter_list(
+                request, security_params=self.security_query_params
+            )
+            errors += [{"field": f"query.{name}", "message": "is not allowed"} for name in sorted(extra)]
+        sources = {
+            "query": request.query_params,
+            "path": request.path_params,
+            "header": request.headers,
+            "cookie": request.cookies,
+        }
+        for location, values in sources.items():
+            for param in self.parameters.get(location, []):
+                name = param["name"]
+                key = name.replace("-", "_") if location == "path" else name
+                errors += self.check(f"{location}.{name}", param, values.get(key))
+        if errors:
+            raise invalid_fields("request parameters", errors)
+
+    @staticmethod
+    def check(field: str, param: dict, value: t.Any) -> list[dict]:
+        if value is None:
+            return [{"field": field, "message": "is required"}] if param.get("required") else []
+        if is_nullable(param) and is_null(value):
+            return []
+        schema = param.get("schema", param)
+        validator = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+        return [
+            {"field": field, "message": describe(error)} for error in validator.iter_errors(value)
+        ]
+
+
+VALIDATOR_MAP = {
+    "parameter": ParametersValidator,
+    "body": MediaTypeDict(
+        {
+            "*/*json": JSONBodyValidator,
+            "application/x-www-form-urlencoded": FormValidator,
+            "multipart/form-data": MultiPartFormValidator,
+        }
+    ),
+}

@@ -1,0 +1,109 @@
+"""The contract: ``openapi.yaml`` and the files it ``$ref``s, and the single-file bundle built from them.
+
+The bundle is what the server loads, validates requests against and serves at
+``/api/v1/openapi.json``. It keeps every named schema, parameter, response and header under
+``components`` (so SDK generators keep the model names); only path items are inlined.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SPEC_DIR = Path(__file__).resolve().parent
+ROOT_DOCUMENT = SPEC_DIR / "openapi.yaml"
+COMPONENTS_DIR = SPEC_DIR / "components"
+
+
+class BundleError(ValueError):
+    """A ``$ref`` in the contract cannot be resolved."""
+
+
+@functools.cache
+def _load(path: Path) -> Any:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _follow(document: Any, pointer: str, where: str) -> Any:
+    node = document
+    for raw in [part for part in pointer.split("/") if part]:
+        part = raw.replace("~1", "/").replace("~0", "~")
+        try:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        except (KeyError, IndexError, ValueError, TypeError):
+            raise BundleError(f"{where}: nothing at #{pointer}") from None
+    return node
+
+
+def build_bundle(root: Path = ROOT_DOCUMENT) -> dict:
+    """Resolve every file reference of ``root`` into one document with internal refs only."""
+    root = root.resolve()
+    components_dir = root.parent / "components"
+    components: dict[str, dict[str, Any]] = {}
+    in_progress: set[tuple[str, str]] = set()
+
+    def component_kind(path: Path) -> str | None:
+        return path.stem if path.parent == components_dir else None
+
+    def walk(node: Any, current: Path) -> Any:
+        if isinstance(node, list):
+            return [walk(item, current) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" not in node:
+            return {key: walk(value, current) for key, value in node.items()}
+        ref = node["$ref"]
+        file_part, _, pointer = ref.partition("#")
+        target = (current.parent / file_part).resolve() if file_part else current
+        where = f"{current.relative_to(root.parent)}: $ref {ref!r}"
+        if not target.is_file():
+            raise BundleError(f"{where}: no such file {target}")
+        kind = component_kind(target)
+        if kind is not None:
+            name = pointer.strip("/")
+            if not name or "/" in name:
+                raise BundleError(f"{where}: refer to a whole component, like '{target.name}#/Name'")
+            key = (kind, name)
+            if name not in components.setdefault(kind, {}) and key not in in_progress:
+                in_progress.add(key)
+                resolved = walk(_follow(_load(target), pointer, where), target)
+                components[kind][name] = resolved
+                in_progress.discard(key)
+            return {"$ref": f"#/components/{kind}/{name}"}
+        if target == root and not file_part:
+            return dict(node)  # an internal reference of the root document stays as it is
+        return walk(_follow(_load(target), pointer, where), target)
+
+    document = walk(copy.deepcopy(_load(root)), root)
+    # Every component is published, referenced or not: they are part of the contract.
+    for path in sorted(components_dir.glob("*.yaml")):
+        for name in _load(path) or {}:
+            walk({"$ref": f"components/{path.name}#/{name}"}, root)
+    own = document.setdefault("components", {})
+    for kind, named in components.items():
+        merged = own.setdefault(kind, {})
+        merged.update(named)
+    document["components"] = {
+        kind: dict(sorted(named.items())) for kind, named in sorted(own.items())
+    }
+    return document
+
+
+@functools.cache
+def bundle() -> dict:
+    """The bundled contract, built once per process. Callers must not mutate it."""
+    return build_bundle()
+
+
+def bundle_text(output_format: str = "json") -> str:
+    if output_format == "json":
+        return json.dumps(bundle(), indent=2, ensure_ascii=False) + "\n"
+    if output_format == "yaml":
+        return yaml.safe_dump(bundle(), sort_keys=False, allow_unicode=True, width=100)
+    raise ValueError(f"unknown format {output_format!r}; use json or yaml")

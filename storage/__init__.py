@@ -1,0 +1,1 @@
+"""Database access. Public functions each run one transaction and return plain data."""

@@ -1,0 +1,89 @@
+"""The engine, the session factory and the one way storage code opens a transaction."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from config import Settings
+from storage.errors import Unavailable
+
+# Errors that mean "the database cannot be reached right now", not "this request is wrong".
+_UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
+
+# Bound by ``configure``; tests rebind it to a connection that is rolled back after each test.
+SessionFactory = sessionmaker(expire_on_commit=False)
+
+_engine: Engine | None = None
+_settings: Settings | None = None
+
+
+def make_engine(database_url: str, settings: Settings | None = None) -> Engine:
+    settings = settings or Settings()
+    if database_url.startswith("sqlite"):
+        engine = create_engine(
+            database_url,
+            connect_args={"check_same_thread": False, "timeout": 15},
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
+        event.listen(engine, "connect", _configure_sqlite)
+        return engine
+    return create_engine(
+        database_url,
+        pool_pre_ping=True,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        connect_args={"connect_timeout": 5},
+    )
+
+
+def _configure_sqlite(dbapi_connection, connection_record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def configure(settings: Settings) -> Engine:
+    """Create the engine for ``settings.database_url`` and bind the session factory to it."""
+    global _engine, _settings
+    if _engine is not None:
+        _engine.dispose()
+    _settings = settings
+    _engine = make_engine(settings.database_url, settings)
+    SessionFactory.configure(bind=_engine)
+    return _engine
+
+
+def settings() -> Settings:
+    """The settings storage was configured with (bcrypt cost, token lifetimes...)."""
+    if _settings is None:
+        raise RuntimeError("storage.db.configure(settings) has not been called")
+    return _settings
+
+
+def engine() -> Engine:
+    if _engine is None:
+        raise RuntimeError("storage.db.configure(settings) has not been called")
+    return _engine
+
+
+@contextlib.contextmanager
+def transaction() -> Iterator[Session]:
+    """One unit of work: commits when the block ends, rolls back if it raises."""
+    try:
+        with SessionFactory.begin() as session:
+            yield session
+    except _UNAVAILABLE as error:
+        raise Unavailable("the database is unavailable; try again shortly") from error
+
+
+def ping() -> None:
+    """Raise ``Unavailable`` if the database cannot answer a trivial query."""
+    with transaction() as session:
+        session.execute(text("SELECT 1"))

@@ -1,0 +1,42 @@
+"""bcrypt hashing. The cost comes from settings: 12 in production, 4 in tests."""
+
+from __future__ import annotations
+
+import functools
+
+import bcrypt
+
+# bcrypt only reads the first 72 bytes; bcrypt 5 raises on longer input instead of truncating.
+MAX_PASSWORD_BYTES = 72
+
+
+def password_fits(password: str) -> bool:
+    return len(password.encode("utf-8")) <= MAX_PASSWORD_BYTES
+
+
+def hash_password(password: str, rounds: int) -> str:
+    if not password_fits(password):
+        raise ValueError(f"passwords are limited to {MAX_PASSWORD_BYTES} bytes")
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds)).decode("ascii")
+
+
+@functools.cache
+def _dummy_hash(rounds: int) -> bytes:
+    return bcrypt.hashpw(b"no user has this password", bcrypt.gensalt(rounds))
+
+
+def verify_password(password: str, password_hash: str | None, rounds: int) -> bool:
+    """Check ``password`` against ``password_hash``.
+
+    An unknown user (``password_hash=None``) is checked against a dummy hash of the same cost,
+    so that a login for a missing username takes as long as one with a wrong password.
+    """
+    candidate = password.encode("utf-8")
+    if len(candidate) > MAX_PASSWORD_BYTES:
+        return False
+    stored = password_hash.encode("ascii") if password_hash else _dummy_hash(rounds)
+    try:
+        matched = bcrypt.checkpw(candidate, stored)
+    except ValueError:  # a malformed stored hash
+        return False
+    return matched and password_hash is not None
