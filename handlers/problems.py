@@ -80,10 +80,14 @@ def from_problem_exception(request: ConnexionRequest, error: ProblemException) -
 
 def from_http_exception(request: ConnexionRequest, error: HTTPException) -> ConnexionResponse:
     phrase = HTTPStatus(error.status_code).phrase
-    return problem(error.status_code, str(error.detail or phrase), headers=dict(error.headers or {}))
+    return problem(
+        error.status_code, str(error.detail or phrase), headers=dict(error.headers or {})
+    )
 
 
-def from_undecodable_body(request: ConnexionRequest, error: UnicodeDecodeError) -> ConnexionResponse:
+def from_undecodable_body(
+    request: ConnexionRequest, error: UnicodeDecodeError
+) -> ConnexionResponse:
     return problem(400, "The request is not valid UTF-8.")
 
 

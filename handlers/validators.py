@@ -22,7 +22,6 @@ from connexion.validators import (
 from connexion.validators.parameter import is_null, is_nullable
 from jsonschema import Draft4Validator, ValidationError
 
-
 MESSAGES: dict[str, t.Callable[[t.Any], str]] = {
     "minLength": lambda n: f"must be at least {n} characters long",
     "maxLength": lambda n: f"must be at most {n} characters long",
@@ -124,7 +123,9 @@ class _FormValidationMixin:
                 raise invalid_fields(
                     "request body", [{"field": name, "message": "is not allowed"} for name in extra]
                 )
-        validator = Draft4RequestValidator(self._schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+        validator = Draft4RequestValidator(
+            self._schema, format_checker=Draft4Validator.FORMAT_CHECKER
+        )
         validate_document(validator, body)
 
     async def _parse(self, stream, scope):
@@ -151,7 +152,9 @@ class ParametersValidator(ParameterValidator):
             extra = self.validate_query_parameter_list(
                 request, security_params=self.security_query_params
             )
-            errors += [{"field": f"query.{name}", "message": "is not allowed"} for name in sorted(extra)]
+            errors += [
+                {"field": f"query.{name}", "message": "is not allowed"} for name in sorted(extra)
+            ]
         sources = {
             "query": request.query_params,
             "path": request.path_params,

@@ -1,4 +1,4 @@
-"""The contract: ``openapi.yaml`` and the files it ``$ref``s, and the single-file bundle built from them.
+"""The contract: ``openapi.yaml``, the files it ``$ref``s, and the one-file bundle made of them.
 
 The bundle is what the server loads, validates requests against and serves at
 ``/api/v1/openapi.json``. It keeps every named schema, parameter, response and header under
@@ -68,7 +68,9 @@ def build_bundle(root: Path = ROOT_DOCUMENT) -> dict:
         if kind is not None:
             name = pointer.strip("/")
             if not name or "/" in name:
-                raise BundleError(f"{where}: refer to a whole component, like '{target.name}#/Name'")
+                raise BundleError(
+                    f"{where}: refer to a whole component, like '{target.name}#/Name'"
+                )
             key = (kind, name)
             if name not in components.setdefault(kind, {}) and key not in in_progress:
                 in_progress.add(key)
@@ -107,3 +109,9 @@ def bundle_text(output_format: str = "json") -> str:
     if output_format == "yaml":
         return yaml.safe_dump(bundle(), sort_keys=False, allow_unicode=True, width=100)
     raise ValueError(f"unknown format {output_format!r}; use json or yaml")
+
+
+def registered_scopes() -> tuple[str, ...]:
+    """The OAuth 2 scopes the contract declares, in their declared order."""
+    flows = bundle()["components"]["securitySchemes"]["oauth2"]["flows"]
+    return tuple(flows["password"]["scopes"])

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from models import User
 from storage import representations
 from storage.db import settings, transaction
-from storage.errors import Conflict, Unprocessable
+from storage.errors import Conflict, NotFound, Unprocessable
 from storage.passwords import MAX_PASSWORD_BYTES, hash_password, password_fits
 
 
@@ -73,3 +73,11 @@ def _raise_if_taken(*, username: str, email: str) -> None:
             " and ".join(f"{error['field']} {error['message']}" for error in errors),
             errors=errors,
         )
+
+
+def get_user_by_username(username: str) -> dict:
+    with transaction() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"user {username!r} does not exist")
+        return representations.user.dump(user)

@@ -1,0 +1,47 @@
+"""Packaging for apiserver. ``pip install .`` ships the code, the contract and the migrations.
+
+The project's folders are installed as top-level packages (handlers, models, storage, openapi,
+migrations), so install it into its own virtualenv or image, as the Makefile and Dockerfile do.
+"""
+
+from setuptools import setup
+
+setup(
+    name="apiserver",
+    version="1.0.0",
+    description="A spec-first REST API server: users, teams and an OAuth 2 authorization server",
+    python_requires=">=3.11",
+    packages=["handlers", "models", "storage", "openapi", "migrations"],
+    py_modules=["app", "config"],
+    package_data={
+        "openapi": ["*.yaml", "paths/*.yaml", "components/*.yaml"],
+        "migrations": ["script.py.mako", "versions/*.py"],
+    },
+    data_files=[("share/apiserver", ["alembic.ini"])],
+    install_requires=[
+        "connexion[swagger-ui,uvicorn]==3.3.0",
+        # Connexion leaves Starlette unpinned; 1.0 broke older Connexions (connexion#2114).
+        "starlette>=1.10,<1.11",
+        "flask>=3.1,<4",
+        "sqlalchemy>=2.0.30,<2.2",
+        "alembic>=1.13,<2",
+        "marshmallow>=4,<5",
+        "oauthlib>=3.2,<5",
+        "bcrypt>=4.1,<6",
+        "jsonpatch>=1.33,<2",
+        "openapi-spec-validator>=0.7,<0.10",
+        "pyyaml>=6,<7",
+        "psycopg[binary]>=3.2,<4",
+        "uvicorn[standard]>=0.30,<1",
+        "gunicorn>=23",
+        "uvicorn-worker>=0.3,<1",
+    ],
+    extras_require={
+        "test": [
+            "pytest>=8",
+            "pytest-cov>=5",
+            "ruff>=0.6",
+        ],
+    },
+    entry_points={"console_scripts": ["apiserver = app:main"]},
+)
