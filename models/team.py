@@ -14,7 +14,9 @@ TITLE_MAX = 50
 
 class Team(Base):
     __tablename__ = "teams"
-    __table_args__ = (CheckConstraint(f"length(title) >= {TITLE_MIN}", name="title_length"),)
+    __table_args__ = (
+        CheckConstraint(f"length(title) BETWEEN {TITLE_MIN} AND {TITLE_MAX}", name="title_length"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(TITLE_MAX))

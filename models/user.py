@@ -15,9 +15,15 @@ PASSWORD_HASH_MAX = 128
 
 class User(Base):
     __tablename__ = "users"
+    # Lengths are checked here too, because SQLite does not enforce VARCHAR(n).
     __table_args__ = (
-        CheckConstraint("length(username) >= 3", name="username_length"),
-        CheckConstraint("length(email) >= 3", name="email_length"),
+        CheckConstraint(f"length(username) BETWEEN 3 AND {USERNAME_MAX}", name="username_length"),
+        CheckConstraint(f"length(email) BETWEEN 3 AND {EMAIL_MAX}", name="email_length"),
+        CheckConstraint(
+            f"length(first_name) <= {NAME_MAX} AND length(middle_name) <= {NAME_MAX} "
+            f"AND length(last_name) <= {NAME_MAX}",
+            name="name_lengths",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

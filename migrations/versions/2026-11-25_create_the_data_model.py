@@ -23,7 +23,7 @@ def upgrade() -> None:
     sa.Column('created', models.base.UTCDateTime(), nullable=False),
     sa.Column('updated', models.base.UTCDateTime(), nullable=False),
     sa.Column('version', sa.Integer(), server_default='1', nullable=False),
-    sa.CheckConstraint('length(title) >= 3', name=op.f('ck_teams_title_length')),
+    sa.CheckConstraint('length(title) BETWEEN 3 AND 50', name=op.f('ck_teams_title_length')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_teams'))
     )
     op.create_table('users',
@@ -41,8 +41,9 @@ def upgrade() -> None:
     sa.Column('created', models.base.UTCDateTime(), nullable=False),
     sa.Column('updated', models.base.UTCDateTime(), nullable=False),
     sa.Column('version', sa.Integer(), server_default='1', nullable=False),
-    sa.CheckConstraint('length(email) >= 3', name=op.f('ck_users_email_length')),
-    sa.CheckConstraint('length(username) >= 3', name=op.f('ck_users_username_length')),
+    sa.CheckConstraint('length(email) BETWEEN 3 AND 120', name=op.f('ck_users_email_length')),
+    sa.CheckConstraint('length(first_name) <= 30 AND length(middle_name) <= 30 AND length(last_name) <= 30', name=op.f('ck_users_name_lengths')),
+    sa.CheckConstraint('length(username) BETWEEN 3 AND 80', name=op.f('ck_users_username_length')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))

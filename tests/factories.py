@@ -1,0 +1,21 @@
+"""Test data, made through storage like everything else."""
+
+from __future__ import annotations
+
+import itertools
+
+from storage import users
+
+_sequence = itertools.count(1)
+DEFAULT_PASSWORD = "correct horse battery"
+
+
+def make_user(**overrides) -> dict:
+    number = next(_sequence)
+    fields = {
+        "username": f"user{number}",
+        "email": f"user{number}@example.com",
+        "password": DEFAULT_PASSWORD,
+    }
+    fields.update(overrides)
+    return users.create_user(**fields)

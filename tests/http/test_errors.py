@@ -1,0 +1,62 @@
+"""Bad input anywhere under /api/v1 gets a 4xx problem+json, never a 500."""
+
+import pytest
+
+PROBLEM = "application/problem+json"
+SIGNUP = "/api/v1/users/"
+
+
+def assert_problem(response, status):
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    problem = response.json()
+    assert problem["status"] == status
+    assert problem["type"] == "about:blank"
+    assert problem["title"]
+    assert problem["detail"]
+    return problem
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "status"),
+    [
+        (b'{"username": ', "application/json", 400),  # truncated JSON
+        (b'{"username": "\xff\xfe"}', "application/json", 400),  # invalid UTF-8
+        (b"[" * 100_000, "application/json", 400),  # nested deeper than the parser allows
+        (b"", "application/json", 400),  # empty body
+        (b"null", "application/json", 400),
+        (b"[]", "application/json", 400),
+        (b"\xff\xfe=1", "application/x-www-form-urlencoded", 400),
+        (b"username=a&username=b", "application/x-www-form-urlencoded", 400),
+        (b"hello", "text/plain", 415),
+        (b"<xml/>", "application/xml", 415),
+        (b"a=1", "multipart/form-data; boundary=x", 415),
+    ],
+)
+def test_malformed_bodies_are_4xx_problems(client, content, content_type, status):
+    response = client.post(SIGNUP, content=content, headers={"Content-Type": content_type})
+
+    assert_problem(response, status)
+
+
+def test_unknown_query_parameters_are_rejected_by_name(client):
+    response = client.post(
+        f"{SIGNUP}?admin=1",
+        json={"username": "alice", "email": "a@example.com", "password": "correct horse"},
+    )
+
+    problem = assert_problem(response, 400)
+    assert problem["errors"] == [{"field": "query.admin", "message": "is not allowed"}]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/api/v1/no-such-thing", 404),
+        ("GET", "/api/v1/users/1/../../etc/passwd", 404),
+        ("DELETE", SIGNUP, 405),
+        ("PUT", "/health/live", 405),
+    ],
+)
+def test_unknown_routes_and_methods_are_problems(client, method, path, status):
+    assert_problem(client.request(method, path), status)

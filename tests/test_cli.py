@@ -1,0 +1,165 @@
+"""The ``apiserver`` command, as operators and scripts use it."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import app
+import openapi
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def sqlite_env(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ENVIRONMENT", "development")
+    monkeypatch.setenv("BCRYPT_ROUNDS", "4")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    return tmp_path
+
+
+def test_openapi_bundle_prints_what_the_server_serves(capsys):
+    assert app.main(["openapi", "bundle"]) == 0
+    assert json.loads(capsys.readouterr().out) == openapi.bundle()
+
+
+def test_openapi_bundle_as_yaml(capsys):
+    import yaml
+
+    assert app.main(["openapi", "bundle", "--format", "yaml"]) == 0
+    assert yaml.safe_load(capsys.readouterr().out) == openapi.bundle()
+
+
+def test_seed_is_idempotent(sqlite_env, capsys):
+    assert app.main(["seed"]) == 0
+    first = capsys.readouterr().out
+    assert "created user 'root'" in first and "created client 'documentation'" in first
+
+    assert app.main(["seed"]) == 0
+    assert capsys.readouterr().out.strip() == "demo data already present"
+
+
+def test_db_commands(sqlite_env, capsys):
+    assert app.main(["db", "current"]) == 0
+    assert capsys.readouterr().out.strip() == "(empty database)"
+    assert app.main(["db", "upgrade"]) == 0
+    assert app.main(["db", "check"]) == 0
+    assert app.main(["db", "current"]) == 0
+    assert capsys.readouterr().out.strip().endswith(migrations_head())
+    assert app.main(["db", "downgrade", "base"]) == 0
+
+
+def migrations_head() -> str:
+    import migrations
+
+    return migrations.head_revision()
+
+
+def test_create_user_reads_the_password_from_stdin(sqlite_env, monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", _FakeStdin("a long enough password\n"))
+
+    assert app.main(["create-user", "ops", "ops@example.com", "--admin"]) == 0
+    assert json.loads(capsys.readouterr().out)["is_admin"] is True
+
+    monkeypatch.setattr("sys.stdin", _FakeStdin("another password\n"))
+    assert app.main(["create-user", "ops", "ops2@example.com"]) == 2
+    assert "already taken" in capsys.readouterr().err
+
+
+def test_create_client_prints_the_secret_once(sqlite_env, capsys):
+    app.main(["seed"])
+    capsys.readouterr()
+
+    assert app.main(["create-client", "user", "--scopes", "teams:read teams:write"]) == 0
+    client = json.loads(capsys.readouterr().out)
+    assert client["default_scopes"] == ["teams:read", "teams:write"]
+    assert len(client["client_secret"]) >= 43
+
+    assert app.main(["create-client", "nobody"]) == 2
+    assert app.main(["create-client", "user", "--scopes", "root:everything"]) == 2
+
+
+def test_serve_refuses_production_without_a_real_secret(sqlite_env, monkeypatch, capsys):
+    monkeypatch.setenv("ENVIRONMENT", "production")
+
+    assert app.main(["serve"]) == 2
+    assert "SECRET_KEY" in capsys.readouterr().err
+
+
+class _FakeStdin:
+    def __init__(self, text):
+        self._lines = iter(text.splitlines(keepends=True))
+
+    def isatty(self):
+        return False
+
+    def readline(self):
+        return next(self._lines, "")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def get(url: str):
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.status, response.headers.get("content-type"), response.read()
+
+
+def test_serve_runs_from_any_directory_on_the_sqlite_default(tmp_path):
+    """``apiserver serve`` migrates a new SQLite file in the working directory and serves."""
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env.update(ENVIRONMENT="development", BCRYPT_ROUNDS="4")
+    command = [
+        sys.executable,
+        "-c",
+        "import app, sys; sys.exit(app.main())",
+        "serve",
+        "--port",
+        str(port),
+    ]
+    env["PYTHONPATH"] = str(PROJECT)
+    server = subprocess.Popen(
+        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(f"{base}/health/live")
+
+        status, content_type, body = get(f"{base}/health/ready")
+        assert (status, json.loads(body)) == (200, {"status": "ok", "checks": {"database": "ok"}})
+        status, content_type, body = get(f"{base}/api/v1/openapi.json")
+        assert status == 200 and json.loads(body) == openapi.bundle()
+        status, content_type, body = get(f"{base}/api/v1/ui/")
+        assert status == 200 and b"swagger" in body.lower()
+        assert (tmp_path / "apiserver.db").exists()
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=15)[0].decode(errors="replace")
+    assert "Traceback" not in output, output

@@ -1,0 +1,72 @@
+import pytest
+
+from config import DEVELOPMENT_SECRET, Settings, SettingsError
+
+
+def test_defaults_are_production_with_sqlite_in_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.from_env({})
+
+    assert settings.environment == "production"
+    assert settings.database_url == f"sqlite:///{tmp_path / 'apiserver.db'}"
+    assert settings.bcrypt_rounds == 12
+    assert settings.signup == "open"
+    assert settings.validate_responses is False
+
+
+def test_every_variable_is_read():
+    settings = Settings.from_env(
+        {
+            "ENVIRONMENT": "development",
+            "DATABASE_URL": "postgresql://u@h/db",
+            "SECRET_KEY": "k" * 40,
+            "BCRYPT_ROUNDS": "4",
+            "LOG_LEVEL": "debug",
+            "VALIDATE_RESPONSES": "on",
+            "SIGNUP": "admin",
+            "ACCESS_TOKEN_TTL": "600",
+            "REFRESH_TOKEN_TTL": "86400",
+            "DB_POOL_SIZE": "3",
+            "DB_MAX_OVERFLOW": "0",
+        }
+    )
+
+    assert settings.environment == "development"
+    assert settings.database_url == "postgresql+psycopg://u@h/db"
+    assert settings.secret_key == "k" * 40
+    assert settings.bcrypt_rounds == 4
+    assert settings.log_level == "DEBUG"
+    assert settings.validate_responses is True
+    assert settings.signup == "admin"
+    assert (settings.access_token_ttl, settings.refresh_token_ttl) == (600, 86400)
+    assert (settings.db_pool_size, settings.db_max_overflow) == (3, 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ENVIRONMENT", "staging"),
+        ("BCRYPT_ROUNDS", "3"),
+        ("BCRYPT_ROUNDS", "twelve"),
+        ("LOG_LEVEL", "LOUD"),
+        ("VALIDATE_RESPONSES", "maybe"),
+        ("SIGNUP", "closed"),
+        ("DB_POOL_SIZE", "0"),
+    ],
+)
+def test_bad_values_are_refused_with_the_variable_named(name, value):
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})
+
+
+@pytest.mark.parametrize("secret", ["", "change-me", "short", DEVELOPMENT_SECRET])
+def test_production_refuses_missing_or_placeholder_secrets(secret):
+    with pytest.raises(SettingsError, match="SECRET_KEY"):
+        Settings.from_env({"SECRET_KEY": secret}).check_secret()
+
+
+def test_production_accepts_a_real_secret_and_development_needs_none():
+    Settings.from_env({"SECRET_KEY": "x" * 48}).check_secret()
+    development = Settings.from_env({"ENVIRONMENT": "development"})
+    development.check_secret()
+    assert development.secret_key == DEVELOPMENT_SECRET
