@@ -6,6 +6,7 @@ directory and after a plain ``pip install .``.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from alembic import command
@@ -15,12 +16,24 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
+# alembic.ini sits beside this folder in a checkout, and under share/ after `pip install .`.
+ALEMBIC_INI_CANDIDATES = (
+    MIGRATIONS_DIR.parent / "alembic.ini",
+    Path(sys.prefix) / "share" / "apiserver" / "alembic.ini",
+)
+
+
+def alembic_ini() -> Path:
+    for candidate in ALEMBIC_INI_CANDIDATES:
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("alembic.ini is not installed with the package")
 
 
 def alembic_config(database_url: str) -> Config:
-    config = Config()
+    config = Config(str(alembic_ini()))
+    # The migrations are found through the package, wherever alembic.ini happens to live.
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("file_template", "%%(year)d-%%(month).2d-%%(day).2d_%%(slug)s")
     # env.py uses this URL instead of reading settings when it is present.
     config.attributes["database_url"] = database_url
     return config

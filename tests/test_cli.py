@@ -152,11 +152,11 @@ def test_serve_runs_from_any_directory_on_the_sqlite_default(tmp_path):
         base = f"http://127.0.0.1:{port}"
         wait_for(f"{base}/health/live")
 
-        status, content_type, body = get(f"{base}/health/ready")
+        status, _, body = get(f"{base}/health/ready")
         assert (status, json.loads(body)) == (200, {"status": "ok", "checks": {"database": "ok"}})
-        status, content_type, body = get(f"{base}/api/v1/openapi.json")
+        status, _, body = get(f"{base}/api/v1/openapi.json")
         assert status == 200 and json.loads(body) == openapi.bundle()
-        status, content_type, body = get(f"{base}/api/v1/ui/")
+        status, _, body = get(f"{base}/api/v1/ui/")
         assert status == 200 and b"swagger" in body.lower()
         assert (tmp_path / "apiserver.db").exists()
     finally:
