@@ -31,6 +31,7 @@ from starlette.responses import RedirectResponse, Response
 import migrations
 import openapi
 from config import Settings, SettingsError
+from handlers import permissions
 from handlers.problems import ERROR_HANDLERS
 from handlers.validators import VALIDATOR_MAP
 from storage import clients as storage_clients
@@ -71,8 +72,22 @@ def with_json_content_type(function: t.Callable) -> t.Callable:
     return wrapper
 
 
-def resolve_handler(operation_id: str) -> t.Callable:
-    return with_json_content_type(get_function_from_name(operation_id))
+@functools.cache
+def permission_rules() -> dict[str, str | None]:
+    """operationId -> the ``x-permission`` rule the contract names for it."""
+    return {
+        operation["operationId"]: operation.get("x-permission")
+        for item in openapi.bundle()["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+
+
+def resolve_handler(function_name: str) -> t.Callable:
+    """The handler for an operation, guarded by its permission rule and with a JSON default."""
+    function = get_function_from_name(function_name)
+    rule = permission_rules().get(function.__name__)
+    return with_json_content_type(permissions.enforcing(rule, function))
 
 
 def redirect_to_ui(request) -> RedirectResponse:
@@ -99,6 +114,10 @@ def swagger_ui_options() -> SwaggerUIOptions:
             "persistAuthorization": True,
             "showExtensions": True,
             "displayRequestDuration": True,
+        },
+        # "Authorize" signs in with the password flow as the public documentation client.
+        swagger_ui_template_arguments={
+            "initOAuth": {"clientId": seed.DOCUMENTATION_CLIENT_ID, "scopeSeparator": " "}
         },
     )
 

@@ -7,7 +7,7 @@ import logging
 import typing as t
 from http import HTTPStatus
 
-from connexion.exceptions import ProblemException
+from connexion.exceptions import OAuthScopeProblem, ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
@@ -35,6 +35,10 @@ DOMAIN_STATUSES: dict[type[DomainError], int] = {
     Unavailable: 503,
 }
 RETRY_AFTER_SECONDS = "5"
+BEARER_CHALLENGE = 'Bearer realm="apiserver", error="invalid_token"'
+OAUTH2_PREFIX = "/auth/oauth2/"
+# Under /auth/oauth2 errors take RFC 6749's shape; these are the codes for statuses we meet there.
+OAUTH2_ERRORS = {401: "invalid_client", 500: "server_error", 503: "temporarily_unavailable"}
 
 
 def problem(
@@ -44,7 +48,13 @@ def problem(
     title: str | None = None,
     errors: list[dict] | None = None,
     headers: dict[str, str] | None = None,
+    path: str = "",
 ) -> ConnexionResponse:
+    """An RFC 9457 problem document; an RFC 6749 error under /auth/oauth2."""
+    if path.startswith(OAUTH2_PREFIX):
+        return oauth2_error(status, detail, headers)
+    if status == 401:
+        headers = {"WWW-Authenticate": BEARER_CHALLENGE, **(headers or {})}
     body: dict[str, t.Any] = {
         "type": "about:blank",
         "title": title or HTTPStatus(status).phrase,
@@ -62,10 +72,26 @@ def problem(
     )
 
 
+def oauth2_error(status: int, description: str, headers: dict | None = None) -> ConnexionResponse:
+    code = OAUTH2_ERRORS.get(status, "invalid_request")
+    headers = {"Cache-Control": "no-store", "Pragma": "no-cache", **(headers or {})}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="apiserver"'
+    return ConnexionResponse(
+        status_code=status,
+        content_type="application/json",
+        mimetype="application/json",
+        body=json.dumps({"error": code, "error_description": description}),
+        headers=headers,
+    )
+
+
 def from_domain_error(request: ConnexionRequest, error: DomainError) -> ConnexionResponse:
     status = DOMAIN_STATUSES.get(type(error), 400)
     headers = {"Retry-After": RETRY_AFTER_SECONDS} if status == 503 else None
-    return problem(status, error.detail, errors=error.errors, headers=headers)
+    return problem(
+        status, error.detail, errors=error.errors, headers=headers, path=request.url.path
+    )
 
 
 def from_problem_exception(request: ConnexionRequest, error: ProblemException) -> ConnexionResponse:
@@ -75,29 +101,43 @@ def from_problem_exception(request: ConnexionRequest, error: ProblemException) -
         title=error.title,
         errors=(error.ext or {}).get("errors"),
         headers=dict(error.headers or {}),
+        path=request.url.path,
     )
+
+
+def from_missing_scope(request: ConnexionRequest, error: OAuthScopeProblem) -> ConnexionResponse:
+    """403 naming the scopes the token lacks (not the ones it has)."""
+    granted = error.token_scopes
+    granted = set(granted.split() if isinstance(granted, str) else granted)
+    missing = " ".join(sorted(set(error.required_scopes) - granted))
+    return problem(403, f"The token lacks the scope(s) this operation needs: {missing}.")
 
 
 def from_http_exception(request: ConnexionRequest, error: HTTPException) -> ConnexionResponse:
     phrase = HTTPStatus(error.status_code).phrase
     return problem(
-        error.status_code, str(error.detail or phrase), headers=dict(error.headers or {})
+        error.status_code,
+        str(error.detail or phrase),
+        headers=dict(error.headers or {}),
+        path=request.url.path,
     )
 
 
 def from_undecodable_body(
     request: ConnexionRequest, error: UnicodeDecodeError
 ) -> ConnexionResponse:
-    return problem(400, "The request is not valid UTF-8.")
+    return problem(400, "The request is not valid UTF-8.", path=request.url.path)
 
 
 def from_unexpected_error(request: ConnexionRequest, error: Exception) -> ConnexionResponse:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
-    return problem(500, "The server failed to handle this request.")
+    return problem(500, "The server failed to handle this request.", path=request.url.path)
 
 
+# Most specific first: Connexion's exception middleware picks the first class that matches.
 ERROR_HANDLERS: list[tuple[type[Exception], t.Callable]] = [
     (DomainError, from_domain_error),
+    (OAuthScopeProblem, from_missing_scope),
     (ProblemException, from_problem_exception),
     (HTTPException, from_http_exception),
     (UnicodeDecodeError, from_undecodable_body),

@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import secrets as random
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 import openapi
 from models import OAuth2Client, User
+from storage import representations
 from storage.db import transaction
 from storage.errors import Conflict, NotFound, Unprocessable
 from storage.secrets import new_client_secret, secret_digest
 
 GRANT_TYPES = ("password", "client_credentials", "refresh_token")
 DEFAULT_GRANT_TYPES = GRANT_TYPES
-
-
-def client_representation(client: OAuth2Client) -> dict:
-    return {
-        "client_id": client.client_id,
-        "client_type": client.client_type,
-        "user_id": client.user_id,
-        "default_scopes": list(client.default_scopes),
-        "redirect_uris": list(client.redirect_uris),
-        "grant_types": list(client.grant_types),
-    }
 
 
 def check_scopes(scopes: list[str]) -> list[str]:
@@ -78,17 +68,57 @@ def create_client(
         )
         session.add(client)
         session.flush()
-        return {**client_representation(client), "client_secret": secret}
+        client.client_secret = secret
+        return representations.oauth2_client_created.dump(client)
 
 
 def find_client(client_id: str) -> dict | None:
+    """A client with what authenticating it needs: its secret's digest and whether its owner is
+    active. None if there is no such client."""
     with transaction() as session:
-        client = session.scalar(select(OAuth2Client).where(OAuth2Client.client_id == client_id))
-        return (
-            None
-            if client is None
-            else {
-                **client_representation(client),
-                "client_secret_hash": client.client_secret_hash,
-            }
+        row = session.execute(
+            select(OAuth2Client, User.is_active)
+            .join(User, User.id == OAuth2Client.user_id)
+            .where(OAuth2Client.client_id == client_id)
+        ).first()
+        if row is None:
+            return None
+        client, owner_active = row
+        return {
+            **representations.oauth2_client.dump(client),
+            "client_secret_hash": client.client_secret_hash,
+            "owner_active": owner_active,
+        }
+
+
+def list_clients(owner_id: int, offset: int, limit: int) -> tuple[list[dict], int]:
+    """A page of the owner's clients, oldest first, and how many the owner has in all."""
+    with transaction() as session:
+        owned = OAuth2Client.user_id == owner_id
+        total = session.scalar(select(func.count()).select_from(OAuth2Client).where(owned))
+        page = session.scalars(
+            select(OAuth2Client)
+            .where(owned)
+            .order_by(OAuth2Client.created, OAuth2Client.client_id)
+            .offset(offset)
+            .limit(limit)
         )
+        return [representations.oauth2_client.dump(client) for client in page], total
+
+
+def client_owner(client_id: str) -> int:
+    with transaction() as session:
+        owner = session.scalar(
+            select(OAuth2Client.user_id).where(OAuth2Client.client_id == client_id)
+        )
+    if owner is None:
+        raise NotFound(f"client {client_id!r} does not exist")
+    return owner
+
+
+def delete_client(client_id: str) -> None:
+    """Delete a client; its tokens go with it (ON DELETE CASCADE)."""
+    with transaction() as session:
+        deleted = session.execute(delete(OAuth2Client).where(OAuth2Client.client_id == client_id))
+        if deleted.rowcount == 0:
+            raise NotFound(f"client {client_id!r} does not exist")

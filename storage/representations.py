@@ -38,14 +38,32 @@ class TeamMemberSchema(Schema):
     is_leader = fields.Boolean()
 
 
+class OAuth2ClientSchema(Schema):
+    client_id = fields.String()
+    client_type = fields.String()
+    user_id = fields.Integer()
+    default_scopes = fields.List(fields.String())
+    redirect_uris = fields.List(fields.String())
+    grant_types = fields.List(fields.String())
+
+
+class OAuth2ClientCreatedSchema(OAuth2ClientSchema):
+    # Not a column: the plain secret exists only in the registration's response.
+    client_secret = fields.String()
+
+
 SPEC_SCHEMAS: dict[str, Schema] = {
     "User": UserSchema(),
     "UserShort": UserShortSchema(),
     "Team": TeamSchema(),
     "TeamMember": TeamMemberSchema(),
+    "OAuth2Client": OAuth2ClientSchema(),
+    "OAuth2ClientCreated": OAuth2ClientCreatedSchema(),
 }
 
 user = SPEC_SCHEMAS["User"]
 user_short = SPEC_SCHEMAS["UserShort"]
 team = SPEC_SCHEMAS["Team"]
 team_member = SPEC_SCHEMAS["TeamMember"]
+oauth2_client = SPEC_SCHEMAS["OAuth2Client"]
+oauth2_client_created = SPEC_SCHEMAS["OAuth2ClientCreated"]

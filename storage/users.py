@@ -9,7 +9,7 @@ from models import User
 from storage import representations
 from storage.db import settings, transaction
 from storage.errors import Conflict, NotFound, Unprocessable
-from storage.passwords import MAX_PASSWORD_BYTES, hash_password, password_fits
+from storage.passwords import MAX_PASSWORD_BYTES, hash_password, password_fits, verify_password
 
 
 def create_user(
@@ -81,3 +81,19 @@ def get_user_by_username(username: str) -> dict:
         if user is None:
             raise NotFound(f"user {username!r} does not exist")
         return representations.user.dump(user)
+
+
+def authenticate(username: str, password: str) -> dict | None:
+    """The active user with this username and password, or None.
+
+    bcrypt runs outside the transaction, and for unknown or inactive users too, so that the
+    answer takes as long whether or not the username exists.
+    """
+    with transaction() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        known = user is not None
+        password_hash = user.password_hash if known else None
+        active = known and user.is_active
+        representation = representations.user.dump(user) if known else None
+    matched = verify_password(password, password_hash, settings().bcrypt_rounds)
+    return representation if matched and active else None

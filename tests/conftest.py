@@ -133,3 +133,20 @@ def application(configured_storage):
 def client(application, database):
     with application.test_client() as test_client:
         yield test_client
+
+
+@pytest.fixture
+def frozen_clock():
+    """Move time forward with ``frozen_clock.advance(seconds)``; reset after the test."""
+    from storage import clock
+
+    yield clock
+    clock.reset()
+
+
+@pytest.fixture
+def demo_data(database):
+    """The seed README's accounts and the documentation client."""
+    from storage import seed
+
+    seed.seed_demo_data()

@@ -1,0 +1,249 @@
+"""The OAuth 2 authorization server: oauthlib's endpoints, backed by storage.
+
+oauthlib implements RFC 6749 (password, client_credentials and refresh_token grants), RFC 7009
+(revocation) and RFC 7662 (introspection); ``StorageValidator`` answers its questions (is this
+client genuine, is this password right, which scopes may it have) from storage.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+from types import SimpleNamespace
+from urllib.parse import unquote, urlencode
+
+from oauthlib.oauth2 import BearerToken, RequestValidator
+from oauthlib.oauth2.rfc6749 import errors
+from oauthlib.oauth2.rfc6749.endpoints import IntrospectEndpoint, RevocationEndpoint, TokenEndpoint
+from oauthlib.oauth2.rfc6749.grant_types import (
+    ClientCredentialsGrant,
+    RefreshTokenGrant,
+    ResourceOwnerPasswordCredentialsGrant,
+)
+
+from storage import clients, tokens, users
+from storage.db import settings
+from storage.errors import Conflict
+from storage.secrets import new_token, secret_matches
+
+# oauthlib refuses plain http; TLS is the deployment's job (a load balancer terminates it), and
+# oauthlib uses the URI for nothing else, so the endpoints are given this one.
+ENDPOINT_URI = "https://apiserver/auth/oauth2/{}"
+REALM = 'Basic realm="apiserver"'
+
+
+class StorageValidator(RequestValidator):
+    def __init__(self, *, confidential_only: bool = False) -> None:
+        super().__init__()
+        self.confidential_only = confidential_only
+
+    # Client authentication (RFC 6749 §2.3) -------------------------------------------------
+
+    @staticmethod
+    def credentials(request) -> tuple[str | None, str | None]:
+        """(client_id, client_secret) from HTTP Basic or from the parameters, not both."""
+        cached = getattr(request, "_client_credentials", None)
+        if cached is not None:
+            return cached
+        header = request.headers.get("Authorization", "")
+        scheme, _, encoded = header.partition(" ")
+        if scheme.lower() == "basic":
+            if request.client_secret is not None:
+                raise errors.InvalidRequestError(
+                    description="Authenticate the client one way: HTTP Basic or parameters.",
+                    request=request,
+                )
+            try:
+                decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                raise errors.InvalidClientError(request=request) from None
+            client_id, _, secret = decoded.partition(":")
+            found = (unquote(client_id) or None, unquote(secret) or None)
+        else:
+            found = (request.client_id or None, request.client_secret or None)
+        request._client_credentials = found
+        return found
+
+    def _client(self, request, client_id: str | None) -> SimpleNamespace | None:
+        """Look the client up once per request; oauthlib wants attributes, not keys."""
+        found = clients.find_client(client_id) if client_id else None
+        if found is None:
+            return None
+        request.client = SimpleNamespace(**found)
+        request.client_id = found["client_id"]
+        return request.client
+
+    def client_authentication_required(self, request, *args, **kwargs) -> bool:
+        client_id, secret = self.credentials(request)
+        if secret is not None or self.confidential_only:
+            return True  # a secret that is sent is always checked
+        client = self._client(request, client_id)
+        return (
+            client is None
+            or client.client_type == "confidential"
+            or request.grant_type == "client_credentials"
+        )
+
+    def authenticate_client(self, request, *args, **kwargs) -> bool:
+        client_id, secret = self.credentials(request)
+        client = self._client(request, client_id)
+        if client is None or secret is None:
+            return False
+        if not secret_matches(secret, client.client_secret_hash):
+            return False
+        return not (self.confidential_only and client.client_type != "confidential")
+
+    def authenticate_client_id(self, client_id, request, *args, **kwargs) -> bool:
+        client_id, _ = self.credentials(request)
+        client = self._client(request, client_id)
+        return client is not None and client.client_type == "public"
+
+    def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs) -> bool:
+        return grant_type in client.grant_types
+
+    # Resource owners and scopes ---------------------------------------------------------------
+
+    def validate_user(self, username, password, client, request, *args, **kwargs) -> bool:
+        request.user = users.authenticate(username, password)
+        return request.user is not None
+
+    def get_default_scopes(self, client_id, request, *args, **kwargs) -> list[str]:
+        return list(request.client.default_scopes)
+
+    def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs) -> bool:
+        return set(scopes) <= set(client.default_scopes)
+
+    # Tokens -----------------------------------------------------------------------------------
+
+    def save_bearer_token(self, token, request, *args, **kwargs) -> None:
+        exchanged = getattr(request, "_refresh_token_row", None)
+        user_id = request.user["id"] if request.user else request.client.user_id
+        try:
+            tokens.issue(
+                access_token=token["access_token"],
+                refresh_token=token.get("refresh_token"),
+                client_id=request.client.client_id,
+                user_id=user_id,
+                scopes=list(request.scopes),
+                rotates=exchanged["id"] if exchanged else None,
+                family_id=exchanged["family_id"] if exchanged else None,
+            )
+        except Conflict as conflict:
+            raise errors.InvalidGrantError(description=conflict.detail, request=request) from None
+
+    def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs) -> bool:
+        row = tokens.find_refresh_token(refresh_token)
+        if row is None:
+            return False
+        if row["revoked"]:
+            # A rotated (or revoked) refresh token came back: someone kept a copy. Revoke
+            # everything issued from it.
+            tokens.revoke_family(row["family_id"])
+            return False
+        if row["expired"] or row["client_id"] != client.client_id or not row["user_active"]:
+            return False
+        request._refresh_token_row = row
+        request.user = {"id": row["user_id"]}
+        return True
+
+    def get_original_scopes(self, refresh_token, request, *args, **kwargs) -> list[str]:
+        return request._refresh_token_row["scopes"]
+
+    def rotate_refresh_token(self, request) -> bool:
+        return True
+
+    def revoke_token(self, token, token_type_hint, request, *args, **kwargs) -> None:
+        tokens.revoke(token, token_type_hint, request.client.client_id)
+
+    def introspect_token(self, token, token_type_hint, request, *args, **kwargs) -> dict | None:
+        return tokens.introspect(token, token_type_hint)
+
+
+def normalise_scope(request) -> None:
+    """Drop empty and repeated items from ``scope`` ("a  b" from some clients means "a b")."""
+    if request.scope is not None:
+        items = list(dict.fromkeys(request.scope.split()))
+        request.scope = " ".join(items) or None
+        request.scopes = items or None
+
+
+def owner_must_be_active(request) -> None:
+    if not request.client.owner_active:
+        raise errors.InvalidGrantError(
+            description="The client's owner account is inactive.", request=request
+        )
+
+
+@functools.cache
+def endpoints() -> tuple[TokenEndpoint, RevocationEndpoint, IntrospectEndpoint]:
+    validator = StorageValidator()
+    bearer = BearerToken(
+        validator,
+        token_generator=lambda request: new_token(),
+        refresh_token_generator=lambda request: new_token(),
+        expires_in=settings().access_token_ttl,
+    )
+    grants = {
+        "password": ResourceOwnerPasswordCredentialsGrant(validator, pre_token=[normalise_scope]),
+        "client_credentials": ClientCredentialsGrant(
+            validator, pre_token=[normalise_scope], post_token=[owner_must_be_active]
+        ),
+        "refresh_token": RefreshTokenGrant(validator, pre_token=[normalise_scope]),
+    }
+    token = TokenEndpoint("password", bearer, grants)
+    revocation = RevocationEndpoint(validator)
+    introspection = IntrospectEndpoint(StorageValidator(confidential_only=True))
+    return token, revocation, introspection
+
+
+Response = tuple[dict, str, int]
+
+
+def _finish(headers: dict, body: str, status: int) -> Response:
+    headers = {key: value for key, value in headers.items() if key != "WWW-Authenticate"}
+    if status == 401:
+        headers["WWW-Authenticate"] = REALM
+    headers.setdefault("Content-Type", "application/json")
+    headers.setdefault("Cache-Control", "no-store")
+    headers.setdefault("Pragma", "no-cache")
+    return headers, body, status
+
+
+def _error(error: errors.OAuth2Error) -> Response:
+    return _finish(dict(error.headers), error.json, error.status_code)
+
+
+def _call(endpoint_method, name: str, params: dict, headers: dict) -> Response:
+    try:
+        return _finish(
+            *endpoint_method(ENDPOINT_URI.format(name), "POST", urlencode(params), headers)
+        )
+    except errors.OAuth2Error as error:
+        return _error(error)
+
+
+def invalid_request(description: str) -> Response:
+    return _error(errors.InvalidRequestError(description=description))
+
+
+def token_response(params: dict, headers: dict) -> Response:
+    endpoint = endpoints()[0]
+    grant_type = params.get("grant_type")
+    if not grant_type:
+        return invalid_request("Request is missing grant_type parameter.")
+    if grant_type not in endpoint.grant_types:
+        return _error(
+            errors.UnsupportedGrantTypeError(
+                description=f"Supported grant types: {', '.join(endpoint.grant_types)}."
+            )
+        )
+    return _call(endpoint.create_token_response, "token", params, headers)
+
+
+def revocation_response(params: dict, headers: dict) -> Response:
+    return _call(endpoints()[1].create_revocation_response, "revoke", params, headers)
+
+
+def introspection_response(params: dict, headers: dict) -> Response:
+    return _call(endpoints()[2].create_introspect_response, "introspect", params, headers)

@@ -1,0 +1,23 @@
+"""Your OAuth 2 clients: list, register, delete."""
+
+from handlers.pagination import page_headers
+from handlers.security import current_caller
+from storage import clients
+
+COLLECTION = "/api/v1/auth/oauth2_clients/"
+
+
+def list_oauth2_clients(offset=0, limit=20):
+    page, total = clients.list_clients(current_caller().id, offset, limit)
+    return page, 200, page_headers(COLLECTION, offset, limit, total)
+
+
+def create_oauth2_client(body):
+    client = clients.create_client(owner_id=current_caller().id, **body)
+    headers = {"Location": f"{COLLECTION}{client['client_id']}", "Cache-Control": "no-store"}
+    return client, 201, headers
+
+
+def delete_oauth2_client(client_id):
+    clients.delete_client(client_id)
+    return None, 204
