@@ -302,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
             return openapi_command(None, args)
         settings = Settings.from_env()
         logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
         if args.command == "serve":
             return serve(settings, args.host, args.port, args.workers, args.reload)
         db.configure(settings)

@@ -110,3 +110,23 @@ def test_every_response_schema_of_the_spec_has_a_representation_or_is_plain():
     }
     assert returned <= set(SPEC_SCHEMAS) | plain
     assert set(SPEC_SCHEMAS) <= set(schemas)
+
+
+@pytest.mark.parametrize(("path", "method", "operation"), OPERATIONS, ids=OPERATION_IDS)
+def test_every_protected_operation_names_a_known_permission_rule(path, method, operation):
+    from handlers.permissions import RULES
+
+    protected = operation.get("security", openapi.bundle().get("security", [])) != []
+    rule = operation.get("x-permission")
+    if protected:
+        assert rule in RULES, (
+            f"{operation['operationId']} needs an x-permission from {sorted(RULES)}"
+        )
+        assert "401" in operation["responses"] and "403" in operation["responses"]
+    else:
+        assert rule is None or rule in RULES
+
+
+def test_the_scope_enum_is_the_registered_scopes():
+    schemas = openapi.bundle()["components"]["schemas"]
+    assert tuple(schemas["Scope"]["enum"]) == openapi.registered_scopes()
