@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from storage.errors import (
     Conflict,
     DomainError,
+    InvalidInput,
     NotFound,
     PermissionDenied,
     PreconditionFailed,
@@ -27,6 +28,7 @@ PROBLEM_TYPE = "application/problem+json"
 
 # Domain error -> HTTP status. Storage raises these; this is the only place they meet HTTP.
 DOMAIN_STATUSES: dict[type[DomainError], int] = {
+    InvalidInput: 400,
     NotFound: 404,
     PermissionDenied: 403,
     Conflict: 409,

@@ -80,7 +80,37 @@ def invalid_fields(what: str, errors: list[dict]) -> InvalidRequest:
     return InvalidRequest(f"Invalid {what}: {summary}.", errors)
 
 
+def nul_characters(value: t.Any, field: str) -> list[dict]:
+    """NUL is never valid text here (and PostgreSQL cannot store it): find it anywhere."""
+
+    def inside(key: t.Any) -> str:
+        return f"{field}.{key}" if field else str(key)
+
+    if isinstance(value, str):
+        return (
+            [{"field": field, "message": "must not contain NUL characters"}]
+            if "\x00" in value
+            else []
+        )
+    if isinstance(value, dict):
+        return [
+            error
+            for key, item in value.items()
+            for error in nul_characters(key, inside(key)) + nul_characters(item, inside(key))
+        ]
+    if isinstance(value, list):
+        return [
+            error
+            for index, item in enumerate(value)
+            for error in nul_characters(item, inside(index))
+        ]
+    return []
+
+
 def validate_document(validator: Draft4Validator, document: t.Any, prefix: str = "") -> None:
+    nul = nul_characters(document, prefix)
+    if nul:
+        raise invalid_fields("request body", nul)
     errors = [
         item
         for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.path)))
@@ -165,7 +195,10 @@ class ParametersValidator(ParameterValidator):
             for param in self.parameters.get(location, []):
                 name = param["name"]
                 key = name.replace("-", "_") if location == "path" else name
-                errors += self.check(f"{location}.{name}", param, values.get(key))
+                value = values.get(key)
+                errors += nul_characters(value, f"{location}.{name}") or self.check(
+                    f"{location}.{name}", param, value
+                )
         if errors:
             raise invalid_fields("request parameters", errors)
 

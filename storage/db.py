@@ -9,7 +9,7 @@ from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
-from storage.errors import Unavailable
+from storage.errors import InvalidInput, Unavailable
 
 # Errors that mean "the database cannot be reached right now", not "this request is wrong".
 _UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
@@ -81,6 +81,8 @@ def transaction() -> Iterator[Session]:
             yield session
     except _UNAVAILABLE as error:
         raise Unavailable("the database is unavailable; try again shortly") from error
+    except exc.DataError as error:
+        raise InvalidInput("a value is not valid for the database") from error
 
 
 def ping() -> None:

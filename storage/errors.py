@@ -12,6 +12,10 @@ class DomainError(Exception):
         self.errors = errors
 
 
+class InvalidInput(DomainError):
+    """The database refused a value the contract let through (a safety net: a 400, not a 500)."""
+
+
 class NotFound(DomainError):
     """The object named in the request does not exist (or the caller may not know it does)."""
 

@@ -28,6 +28,16 @@ def assert_problem(response, status):
         (b"[]", "application/json", 400),
         (b"\xff\xfe=1", "application/x-www-form-urlencoded", 400),
         (b"username=a&username=b", "application/x-www-form-urlencoded", 400),
+        (
+            b'{"username": "nul\\u0000", "email": "a@b.c", "password": "12345678"}',
+            "application/json",
+            400,
+        ),
+        (
+            b"username=nul%00&email=a@b.c&password=12345678",
+            "application/x-www-form-urlencoded",
+            400,
+        ),
         (b"hello", "text/plain", 415),
         (b"<xml/>", "application/xml", 415),
         (b"a=1", "multipart/form-data; boundary=x", 415),
