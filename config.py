@@ -57,6 +57,15 @@ def as_int(name: str, value: str, minimum: int, maximum: int) -> int:
     return number
 
 
+def as_origins(name: str, value: str) -> tuple[str, ...]:
+    """Comma-separated origins such as ``https://app.example.com``; ``*`` allows any."""
+    origins = tuple(origin.strip().rstrip("/") for origin in value.split(",") if origin.strip())
+    for origin in origins:
+        if origin != "*" and not origin.startswith(("http://", "https://")):
+            raise SettingsError(f"{name} items must be * or http(s) origins, not {origin!r}")
+    return origins
+
+
 def as_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
@@ -76,6 +85,7 @@ class Settings:
     refresh_token_ttl: int = 30 * 24 * 3600
     db_pool_size: int = 10
     db_max_overflow: int = 20
+    cors_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -106,6 +116,7 @@ class Settings:
             ),
             db_pool_size=as_int("DB_POOL_SIZE", get("DB_POOL_SIZE", "10"), 1, 1000),
             db_max_overflow=as_int("DB_MAX_OVERFLOW", get("DB_MAX_OVERFLOW", "20"), 0, 1000),
+            cors_origins=as_origins("CORS_ORIGINS", get("CORS_ORIGINS", "")),
         )
 
     @property

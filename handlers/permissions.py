@@ -1,35 +1,52 @@
 """Object-level permission rules, named in the contract by each operation's ``x-permission``.
 
-Connexion checks the token and its scopes; this module checks the rule the operation names,
-after the request is validated and before its handler runs. A rule receives the caller and the
-operation's path parameters, and raises ``NotFound`` (404) or ``PermissionDenied`` (403).
-Internal service accounts pass every rule.
+Connexion checks the token and its scopes; this module then checks the rule the operation names,
+after the request is validated and before its handler runs. A rule receives the caller (None
+for an anonymous call to an operation whose token is optional) and the path parameters, and
+raises ``NotFound`` (404, looked at first), ``PermissionDenied`` (403) or ``Unauthenticated``
+(401). Two things hold for every rule: internal service accounts pass, and accounts that are
+not regular users (read-only) may read but never write.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import typing as t
 
 from handlers.security import Caller, current_caller
-from storage import clients
-from storage.errors import PermissionDenied
+from storage import clients, teams, users
+from storage.db import settings
+from storage.errors import PermissionDenied, Unauthenticated
 
-Rule = t.Callable[[Caller, dict], None]
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    name: str
+    check: t.Callable[[Caller | None, dict], None]
+    anonymous: bool  # may an anonymous caller reach it (the operation's token is optional)?
+
+
 RULES: dict[str, Rule] = {}
 
 
-def rule(name: str) -> t.Callable[[Rule], Rule]:
-    def register(check: Rule) -> Rule:
-        RULES[name] = check
+def rule(name: str, *, anonymous: bool = False):
+    def register(check):
+        RULES[name] = Rule(name, check, anonymous)
         return check
 
     return register
 
 
+def _privileged(caller: Caller) -> bool:
+    return caller.is_admin or caller.is_internal
+
+
 @rule("active-user")
 def active_user(caller: Caller, params: dict) -> None:
-    """Any active user; the token check has already refused inactive ones."""
+    """Any active user: the token check has already refused inactive ones."""
 
 
 @rule("admin")
@@ -38,23 +55,71 @@ def admin(caller: Caller, params: dict) -> None:
         raise PermissionDenied("only administrators may do this")
 
 
+@rule("signup", anonymous=True)
+def signup(caller: Caller | None, params: dict) -> None:
+    """Anyone with SIGNUP=open; only administrators with SIGNUP=admin."""
+    if settings().signup == "open":
+        return
+    if caller is None:
+        raise Unauthenticated("sign-up is closed: an administrator must create your account")
+    if not _privileged(caller):
+        raise PermissionDenied("only administrators may create users")
+
+
+@rule("self-or-admin")
+def self_or_admin(caller: Caller, params: dict) -> None:
+    users.require_user(params["user_id"])
+    if params["user_id"] != caller.id and not caller.is_admin:
+        raise PermissionDenied("only the user themself or an administrator may do this")
+
+
+@rule("team-member")
+def team_member(caller: Caller, params: dict) -> None:
+    role = teams.membership(params["team_id"], caller.id)
+    if role is None and not caller.is_admin:
+        raise PermissionDenied("only the team's members and administrators may do this")
+
+
+@rule("team-leader")
+def team_leader(caller: Caller, params: dict) -> None:
+    role = teams.membership(params["team_id"], caller.id)
+    if not role and not caller.is_admin:
+        raise PermissionDenied("only the team's leaders and administrators may do this")
+
+
+@rule("team-leader-or-self")
+def team_leader_or_self(caller: Caller, params: dict) -> None:
+    role = teams.membership(params["team_id"], caller.id)
+    if not role and not caller.is_admin and params["user_id"] != caller.id:
+        raise PermissionDenied(
+            "only the team's leaders, administrators or the member themself may do this"
+        )
+
+
 @rule("client-owner")
 def client_owner(caller: Caller, params: dict) -> None:
-    owner = clients.client_owner(params["client_id"])  # NotFound first
+    owner = clients.client_owner(params["client_id"])
     if owner != caller.id and not caller.is_admin:
         raise PermissionDenied("only the client's owner may do this")
 
 
-def check(rule_name: str, params: dict) -> None:
-    caller = current_caller()
+def check(rule_name: str, method: str, params: dict, caller: Caller | None = None) -> None:
+    """Raise unless ``caller`` (default: the current one) may call the operation."""
+    caller = caller or current_caller()
+    named = RULES[rule_name]
     if caller is None:
-        raise PermissionDenied("this operation needs an authenticated caller")
+        if not named.anonymous:
+            raise Unauthenticated("this operation needs a bearer token")
+        named.check(None, params)
+        return
     if caller.is_internal:
         return
-    RULES[rule_name](caller, params)
+    if method.upper() not in SAFE_METHODS and not caller.is_regular_user:
+        raise PermissionDenied("this account is read-only")
+    named.check(caller, params)
 
 
-def enforcing(rule_name: str | None, function: t.Callable) -> t.Callable:
+def enforcing(rule_name: str | None, method: str, function: t.Callable) -> t.Callable:
     """Wrap a handler so that the named rule is checked before it runs."""
     if rule_name is None:
         return function
@@ -63,7 +128,7 @@ def enforcing(rule_name: str | None, function: t.Callable) -> t.Callable:
 
     @functools.wraps(function)
     def guarded(*args, **kwargs):
-        check(rule_name, kwargs)
+        check(rule_name, method, kwargs)
         return function(*args, **kwargs)
 
     return guarded

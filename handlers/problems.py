@@ -18,6 +18,7 @@ from storage.errors import (
     NotFound,
     PermissionDenied,
     PreconditionFailed,
+    Unauthenticated,
     Unavailable,
     Unprocessable,
 )
@@ -29,6 +30,7 @@ PROBLEM_TYPE = "application/problem+json"
 # Domain error -> HTTP status. Storage raises these; this is the only place they meet HTTP.
 DOMAIN_STATUSES: dict[type[DomainError], int] = {
     InvalidInput: 400,
+    Unauthenticated: 401,
     NotFound: 404,
     PermissionDenied: 403,
     Conflict: 409,

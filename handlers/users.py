@@ -1,14 +1,44 @@
 """Users: sign-up, the caller's own account, other accounts."""
 
+from connexion.lifecycle import ConnexionResponse
+
+from handlers.conditional import etag, expected_versions, not_modified
+from handlers.pagination import page_headers
 from handlers.security import current_caller
 from storage import users
+
+COLLECTION = "/api/v1/users/"
+
+
+def list_users(offset=0, limit=20):
+    page, total = users.list_users(offset, limit)
+    return page, 200, page_headers(COLLECTION, offset, limit, total)
 
 
 def create_user(body):
     user = users.create_user(**body)
-    return user, 201, {"Location": f"/api/v1/users/{user['id']}"}
+    return user, 201, {"Location": f"{COLLECTION}{user['id']}", "ETag": etag(1)}
 
 
 def get_current_user():
     # The token check already loaded the caller: no second query.
     return current_caller().user, 200
+
+
+def get_user(user_id):
+    user, version = users.get_user(user_id)
+    if not_modified(version):
+        return ConnexionResponse(status_code=304, headers={"ETag": etag(version)})
+    return user, 200, {"ETag": etag(version)}
+
+
+def patch_user(user_id, body):
+    caller = current_caller()
+    user, version = users.patch_user(
+        user_id,
+        body,
+        caller_id=caller.id,
+        caller_is_privileged=caller.is_admin or caller.is_internal,
+        expected_versions=expected_versions(),
+    )
+    return user, 200, {"ETag": etag(version)}

@@ -20,49 +20,9 @@ from connexion.validators import (
     ParameterValidator,
 )
 from connexion.validators.parameter import is_null, is_nullable
-from jsonschema import Draft4Validator, ValidationError
+from jsonschema import Draft4Validator
 
-MESSAGES: dict[str, t.Callable[[t.Any], str]] = {
-    "minLength": lambda n: f"must be at least {n} characters long",
-    "maxLength": lambda n: f"must be at most {n} characters long",
-    "pattern": lambda pattern: f"must match {pattern}",
-    "format": lambda name: f"must be a valid {name}",
-    "type": lambda name: f"must be of type {name}",
-    "enum": lambda values: "must be one of: " + ", ".join(map(str, values)),
-    "minimum": lambda n: f"must be at least {n}",
-    "maximum": lambda n: f"must be at most {n}",
-    "minItems": lambda n: f"must have at least {n} items",
-    "maxItems": lambda n: f"must have at most {n} items",
-    "minProperties": lambda n: f"must have at least {n} properties",
-    "maxProperties": lambda n: f"must have at most {n} properties",
-    "uniqueItems": lambda _: "must not repeat items",
-    "additionalProperties": lambda _: "is not allowed",
-    "required": lambda _: "is required",
-    "oneOf": lambda _: "must match exactly one of the allowed shapes",
-    "anyOf": lambda _: "must match one of the allowed shapes",
-    "not": lambda _: "is not allowed",
-}
-
-
-def describe(error: ValidationError) -> str:
-    """What is wrong, without quoting the submitted value."""
-    message = MESSAGES.get(str(error.validator))
-    return message(error.validator_value) if message else "is invalid"
-
-
-def field_errors(error: ValidationError, prefix: str = "") -> list[dict]:
-    path = [str(part) for part in error.absolute_path]
-    if prefix:
-        path.insert(0, prefix)
-    instance = error.instance if isinstance(error.instance, dict) else {}
-    if error.validator == "required":
-        names = [name for name in error.validator_value if name not in instance]
-    elif error.validator == "additionalProperties":
-        allowed = set(error.schema.get("properties", {}))
-        names = sorted(name for name in instance if name not in allowed)
-    else:
-        return [{"field": ".".join(path) or "body", "message": describe(error)}]
-    return [{"field": ".".join([*path, name]), "message": describe(error)} for name in names]
+from openapi import describe, field_errors
 
 
 class InvalidRequest(BadRequestProblem):

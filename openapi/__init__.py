@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from jsonschema import ValidationError
 
 SPEC_DIR = Path(__file__).resolve().parent
 ROOT_DOCUMENT = SPEC_DIR / "openapi.yaml"
@@ -111,7 +112,65 @@ def bundle_text(output_format: str = "json") -> str:
     raise ValueError(f"unknown format {output_format!r}; use json or yaml")
 
 
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
+
+
+@functools.cache
+def operations() -> dict[str, tuple[str, str, dict]]:
+    """operationId -> (HTTP method, path, operation) for every operation of the bundle."""
+    return {
+        operation["operationId"]: (method.upper(), path, operation)
+        for path, item in bundle()["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    }
+
+
 def registered_scopes() -> tuple[str, ...]:
     """The OAuth 2 scopes the contract declares, in their declared order."""
     flows = bundle()["components"]["securitySchemes"]["oauth2"]["flows"]
     return tuple(flows["password"]["scopes"])
+
+
+MESSAGES: dict[str, Any] = {
+    "minLength": lambda n: f"must be at least {n} characters long",
+    "maxLength": lambda n: f"must be at most {n} characters long",
+    "pattern": lambda pattern: f"must match {pattern}",
+    "format": lambda name: f"must be a valid {name}",
+    "type": lambda name: f"must be of type {name}",
+    "enum": lambda values: "must be one of: " + ", ".join(map(str, values)),
+    "minimum": lambda n: f"must be at least {n}",
+    "maximum": lambda n: f"must be at most {n}",
+    "minItems": lambda n: f"must have at least {n} items",
+    "maxItems": lambda n: f"must have at most {n} items",
+    "minProperties": lambda n: f"must have at least {n} properties",
+    "maxProperties": lambda n: f"must have at most {n} properties",
+    "uniqueItems": lambda _: "must not repeat items",
+    "additionalProperties": lambda _: "is not allowed",
+    "required": lambda _: "is required",
+    "oneOf": lambda _: "must match exactly one of the allowed shapes",
+    "anyOf": lambda _: "must match one of the allowed shapes",
+    "not": lambda _: "is not allowed",
+}
+
+
+def describe(error: ValidationError) -> str:
+    """What a schema violation means, without quoting the value (it may be a password)."""
+    message = MESSAGES.get(str(error.validator))
+    return message(error.validator_value) if message else "is invalid"
+
+
+def field_errors(error: ValidationError, prefix: str = "") -> list[dict]:
+    """``{field, message}`` items for one schema violation; one per missing or extra property."""
+    path = [str(part) for part in error.absolute_path]
+    if prefix:
+        path.insert(0, prefix)
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    if error.validator == "required":
+        names = [name for name in error.validator_value if name not in instance]
+    elif error.validator == "additionalProperties":
+        allowed = set(error.schema.get("properties", {}))
+        names = sorted(name for name in instance if name not in allowed)
+    else:
+        return [{"field": ".".join(path) or "body", "message": describe(error)}]
+    return [{"field": ".".join([*path, name]), "message": describe(error)} for name in names]

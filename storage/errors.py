@@ -24,6 +24,10 @@ class Conflict(DomainError):
     """The request contradicts the current state: a duplicate, a failed JSON Patch test."""
 
 
+class Unauthenticated(DomainError):
+    """The operation needs to know who is calling, and the request does not say."""
+
+
 class PermissionDenied(DomainError):
     """The caller is known but may not do this."""
 

@@ -1,15 +1,28 @@
-"""Users: sign-up and look-ups. Each public function is one transaction and returns plain data."""
+"""Users: sign-up, look-ups, JSON Patch, authentication. Each public function is one transaction
+(or a few, with bcrypt run between them, never inside) and returns plain data."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from models import User
-from storage import representations
+from storage import clock, patching, representations
 from storage.db import settings, transaction
-from storage.errors import Conflict, NotFound, Unprocessable
+from storage.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed, Unprocessable
 from storage.passwords import MAX_PASSWORD_BYTES, hash_password, password_fits, verify_password
+
+ROLE_FLAGS = frozenset({"is_active", "is_regular_user", "is_admin"})
+NEED_PASSWORD = ROLE_FLAGS | {"email", "password"}
+READ_ONLY = frozenset({"id", "username", "created", "updated"})
+PATCH_ATTEMPTS = 3
+
+
+def _too_long_password() -> Unprocessable:
+    return Unprocessable(
+        f"password is longer than {MAX_PASSWORD_BYTES} bytes",
+        errors=[{"field": "password", "message": f"must be at most {MAX_PASSWORD_BYTES} bytes"}],
+    )
 
 
 def create_user(
@@ -26,12 +39,9 @@ def create_user(
     is_internal: bool = False,
 ) -> dict:
     if not password_fits(password):
-        raise Unprocessable(
-            f"password is longer than {MAX_PASSWORD_BYTES} bytes",
-            errors=[{"field": "password", "message": f"at most {MAX_PASSWORD_BYTES} bytes"}],
-        )
+        raise _too_long_password()
     _raise_if_taken(username=username, email=email)
-    # Hash before the transaction opens: bcrypt is slow and holds no lock.
+    # Hash before the transaction opens: bcrypt is slow and needs no lock.
     password_hash = hash_password(password, settings().bcrypt_rounds)
     try:
         with transaction() as session:
@@ -56,17 +66,20 @@ def create_user(
         raise
 
 
-def _raise_if_taken(*, username: str, email: str) -> None:
+def _raise_if_taken(
+    *, username: str | None = None, email: str | None = None, exclude: int | None = None
+) -> None:
     with transaction() as session:
-        rows = session.execute(
-            select(User.username, User.email).where(
-                (User.username == username) | (User.email == email)
-            )
-        ).all()
+        query = select(User.username, User.email).where(
+            (User.username == username) | (User.email == email)
+        )
+        if exclude is not None:
+            query = query.where(User.id != exclude)
+        rows = session.execute(query).all()
     errors = []
-    if any(row.username == username for row in rows):
+    if username is not None and any(row.username == username for row in rows):
         errors.append({"field": "username", "message": "already taken"})
-    if any(row.email == email for row in rows):
+    if email is not None and any(row.email == email for row in rows):
         errors.append({"field": "email", "message": "already registered"})
     if errors:
         raise Conflict(
@@ -81,6 +94,119 @@ def get_user_by_username(username: str) -> dict:
         if user is None:
             raise NotFound(f"user {username!r} does not exist")
         return representations.user.dump(user)
+
+
+def get_user(user_id: int) -> tuple[dict, int]:
+    """The detailed user and its version (for the ETag)."""
+    with transaction() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound(f"user {user_id} does not exist")
+        return representations.user.dump(user), user.version
+
+
+def require_user(user_id: int) -> None:
+    with transaction() as session:
+        if session.scalar(select(User.id).where(User.id == user_id)) is None:
+            raise NotFound(f"user {user_id} does not exist")
+
+
+def list_users(offset: int, limit: int) -> tuple[list[dict], int]:
+    with transaction() as session:
+        total = session.scalar(select(func.count()).select_from(User))
+        page = session.scalars(select(User).order_by(User.id).offset(offset).limit(limit))
+        return [representations.user.dump(user) for user in page], total
+
+
+def patch_user(
+    user_id: int,
+    operations: list[dict],
+    *,
+    caller_id: int,
+    caller_is_privileged: bool,
+    expected_versions: set[int] | None = None,
+) -> tuple[dict, int]:
+    """Apply an RFC 6902 patch to a user; return the user and its new version.
+
+    Without ``expected_versions`` (If-Match) a concurrent change makes the patch apply again to
+    the new state; with it, the change is refused (412).
+    """
+    for _ in range(PATCH_ATTEMPTS):
+        result = _try_patch_user(
+            user_id, operations, caller_id, caller_is_privileged, expected_versions
+        )
+        if result is not None:
+            return result
+    raise Conflict("the user kept changing while this patch was applied; try again")
+
+
+def _try_patch_user(user_id, operations, caller_id, caller_is_privileged, expected_versions):
+    operations, current_passwords = patching.split_tests(operations, "/current_password")
+    with transaction() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound(f"user {user_id} does not exist")
+        version = user.version
+        document = {**representations.user.dump(user), "password": None}
+        caller_hash = (
+            user.password_hash
+            if caller_id == user_id
+            else session.scalar(select(User.password_hash).where(User.id == caller_id))
+        )
+
+    changes = patching.apply(
+        document, operations, schema_name="UserPatchDocument", read_only=READ_ONLY
+    )
+    if changes.keys() & ROLE_FLAGS and not caller_is_privileged:
+        raise PermissionDenied(
+            "only administrators may change is_active, is_regular_user or is_admin"
+        )
+    if changes.keys() & NEED_PASSWORD and not _confirmed(current_passwords, caller_hash):
+        raise PermissionDenied(
+            "changing email, password or roles needs a preceding test of /current_password "
+            "with your own password"
+        )
+    if expected_versions is not None and version not in expected_versions:
+        raise PreconditionFailed(f"user {user_id} has changed (it is at version {version})")
+    if "email" in changes:
+        _raise_if_taken(email=changes["email"], exclude=user_id)
+    values = dict(changes)
+    if "password" in values:
+        if not password_fits(values["password"]):
+            raise _too_long_password()
+        values["password_hash"] = hash_password(values.pop("password"), settings().bcrypt_rounds)
+    if not values:
+        return document_without_password(document), version
+
+    try:
+        with transaction() as session:
+            updated = session.execute(
+                update(User)
+                .where(User.id == user_id, User.version == version)
+                .values(**values, version=version + 1, updated=clock.now())
+                .execution_options(synchronize_session=False)
+            )
+            if updated.rowcount != 1:
+                if expected_versions is not None:
+                    raise PreconditionFailed(f"user {user_id} changed while it was being patched")
+                return None  # changed under us: apply the patch again to the new state
+            user = session.get(User, user_id, populate_existing=True)
+            return representations.user.dump(user), user.version
+    except IntegrityError:
+        _raise_if_taken(email=changes.get("email"), exclude=user_id)
+        raise
+
+
+def _confirmed(current_passwords: list, caller_hash: str) -> bool:
+    rounds = settings().bcrypt_rounds
+    return bool(current_passwords) and all(
+        isinstance(value, str) and verify_password(value, caller_hash, rounds)
+        for value in current_passwords
+    )
+
+
+def document_without_password(document: dict) -> dict:
+    return {key: value for key, value in document.items() if key != "password"}
 
 
 def authenticate(username: str, password: str) -> dict | None:

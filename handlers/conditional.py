@@ -1,0 +1,40 @@
+"""ETags from row versions, and the If-Match / If-None-Match preconditions (RFC 9110 §13)."""
+
+from __future__ import annotations
+
+from connexion import request
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def _tags(header: str) -> list[str]:
+    return [tag.strip() for tag in header.split(",") if tag.strip()]
+
+
+def expected_versions() -> set[int] | None:
+    """The versions If-Match accepts, or None when there is no precondition (or ``*``).
+
+    If-Match compares strongly: weak tags (``W/"3"``) and tags that are not ours match nothing.
+    """
+    header = request.headers.get("if-match")
+    if header is None:
+        return None
+    tags = _tags(header)
+    if "*" in tags:
+        return None
+    versions = set()
+    for tag in tags:
+        if len(tag) > 2 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
+            versions.add(int(tag[1:-1]))
+    return versions
+
+
+def not_modified(version: int) -> bool:
+    """True if If-None-Match names the current version (weak comparison) or is ``*``."""
+    header = request.headers.get("if-none-match")
+    if header is None:
+        return False
+    current = etag(version)
+    return any(tag in ("*", current, f"W/{current}") for tag in _tags(header))

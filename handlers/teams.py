@@ -1,0 +1,59 @@
+"""Teams and their members."""
+
+from connexion.lifecycle import ConnexionResponse
+
+from handlers.conditional import etag, expected_versions, not_modified
+from handlers.pagination import page_headers
+from handlers.security import current_caller
+from storage import teams
+
+COLLECTION = "/api/v1/teams/"
+
+
+def list_teams(offset=0, limit=20):
+    caller = current_caller()
+    sees_all = caller.is_admin or caller.is_internal
+    page, total = teams.list_teams(offset, limit, member_id=None if sees_all else caller.id)
+    return page, 200, page_headers(COLLECTION, offset, limit, total)
+
+
+def create_team(body):
+    team, version = teams.create_team(body["title"], leader_id=current_caller().id)
+    return team, 201, {"Location": f"{COLLECTION}{team['id']}", "ETag": etag(version)}
+
+
+def get_team(team_id):
+    team, version = teams.get_team(team_id)
+    if not_modified(version):
+        return ConnexionResponse(status_code=304, headers={"ETag": etag(version)})
+    return team, 200, {"ETag": etag(version)}
+
+
+def patch_team(team_id, body):
+    team, version = teams.patch_team(team_id, body, expected_versions())
+    return team, 200, {"ETag": etag(version)}
+
+
+def delete_team(team_id):
+    teams.delete_team(team_id, expected_versions())
+    return None, 204
+
+
+def list_team_members(team_id, offset=0, limit=20):
+    page, total = teams.list_members(team_id, offset, limit)
+    return page, 200, page_headers(f"{COLLECTION}{team_id}/members/", offset, limit, total)
+
+
+def add_team_member(team_id, body):
+    member = teams.add_member(team_id, body["user_id"], bool(body.get("is_leader", False)))
+    location = f"{COLLECTION}{team_id}/members/{body['user_id']}"
+    return member, 201, {"Location": location}
+
+
+def patch_team_member(team_id, user_id, body):
+    return teams.patch_member(team_id, user_id, body), 200
+
+
+def remove_team_member(team_id, user_id):
+    teams.remove_member(team_id, user_id)
+    return None, 204

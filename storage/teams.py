@@ -1,0 +1,207 @@
+"""Teams and their members. Membership changes lock the team row first, so that concurrent
+changes to one team happen one after another and a team never loses its last leader."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from models import Team, TeamMember, User
+from storage import clock, patching, representations
+from storage.db import transaction
+from storage.errors import Conflict, NotFound, PreconditionFailed
+
+TEAM_READ_ONLY = frozenset({"id", "created", "updated"})
+MEMBER_READ_ONLY = frozenset({"user"})
+PATCH_ATTEMPTS = 3
+
+
+def _missing(team_id: int) -> NotFound:
+    return NotFound(f"team {team_id} does not exist")
+
+
+def membership(team_id: int, user_id: int) -> bool | None:
+    """None if ``user_id`` is not a member of the team, else whether they lead it.
+    NotFound if there is no such team."""
+    with transaction() as session:
+        row = session.execute(
+            select(Team.id, TeamMember.is_leader)
+            .outerjoin(
+                TeamMember, (TeamMember.team_id == Team.id) & (TeamMember.user_id == user_id)
+            )
+            .where(Team.id == team_id)
+        ).first()
+    if row is None:
+        raise _missing(team_id)
+    return row.is_leader
+
+
+def create_team(title: str, leader_id: int) -> tuple[dict, int]:
+    with transaction() as session:
+        team = Team(title=title)
+        session.add(team)
+        session.flush()
+        session.add(TeamMember(team_id=team.id, user_id=leader_id, is_leader=True))
+        return representations.team.dump(team), team.version
+
+
+def get_team(team_id: int) -> tuple[dict, int]:
+    with transaction() as session:
+        team = session.get(Team, team_id)
+        if team is None:
+            raise _missing(team_id)
+        return representations.team.dump(team), team.version
+
+
+def list_teams(offset: int, limit: int, member_id: int | None = None) -> tuple[list[dict], int]:
+    """A page of teams by id: all of them, or those ``member_id`` belongs to."""
+    with transaction() as session:
+        query = select(Team)
+        count = select(func.count()).select_from(Team)
+        if member_id is not None:
+            query = query.join(TeamMember, TeamMember.team_id == Team.id).where(
+                TeamMember.user_id == member_id
+            )
+            count = (
+                select(func.count()).select_from(TeamMember).where(TeamMember.user_id == member_id)
+            )
+        total = session.scalar(count)
+        page = session.scalars(query.order_by(Team.id).offset(offset).limit(limit))
+        return [representations.team.dump(team) for team in page], total
+
+
+def patch_team(
+    team_id: int, operations: list[dict], expected_versions: set[int] | None = None
+) -> tuple[dict, int]:
+    for _ in range(PATCH_ATTEMPTS):
+        with transaction() as session:
+            team = session.get(Team, team_id)
+            if team is None:
+                raise _missing(team_id)
+            document, version = representations.team.dump(team), team.version
+        changes = patching.apply(
+            document, operations, schema_name="TeamPatchDocument", read_only=TEAM_READ_ONLY
+        )
+        if expected_versions is not None and version not in expected_versions:
+            raise PreconditionFailed(f"team {team_id} has changed (it is at version {version})")
+        if not changes:
+            return document, version
+        with transaction() as session:
+            updated = session.execute(
+                update(Team)
+                .where(Team.id == team_id, Team.version == version)
+                .values(**changes, version=version + 1, updated=clock.now())
+                .execution_options(synchronize_session=False)
+            )
+            if updated.rowcount == 1:
+                team = session.get(Team, team_id, populate_existing=True)
+                return representations.team.dump(team), team.version
+        if expected_versions is not None:
+            raise PreconditionFailed(f"team {team_id} changed while it was being patched")
+    raise Conflict("the team kept changing while this patch was applied; try again")
+
+
+def delete_team(team_id: int, expected_versions: set[int] | None = None) -> None:
+    with transaction() as session:
+        version = session.scalar(select(Team.version).where(Team.id == team_id))
+        if version is None:
+            raise _missing(team_id)
+        if expected_versions is not None and version not in expected_versions:
+            raise PreconditionFailed(f"team {team_id} has changed (it is at version {version})")
+        deleted = session.execute(delete(Team).where(Team.id == team_id, Team.version == version))
+        if deleted.rowcount != 1:
+            raise PreconditionFailed(f"team {team_id} changed while it was being deleted")
+
+
+def list_members(team_id: int, offset: int, limit: int) -> tuple[list[dict], int]:
+    with transaction() as session:
+        total = session.scalar(
+            select(func.count()).select_from(TeamMember).where(TeamMember.team_id == team_id)
+        )
+        rows = session.execute(
+            select(TeamMember, User)
+            .join(User, User.id == TeamMember.user_id)
+            .where(TeamMember.team_id == team_id)
+            .order_by(TeamMember.user_id)
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        return [
+            representations.team_member.dump({"user": user, "is_leader": member.is_leader})
+            for member, user in rows
+        ], total
+
+
+def _lock_team(session, team_id: int) -> None:
+    """Take the team's row lock (a write lock on SQLite) for the rest of the transaction."""
+    locked = session.execute(
+        update(Team)
+        .where(Team.id == team_id)
+        .values(
+            id=Team.id, updated=Team.updated
+        )  # a no-op write, so that `updated` keeps its value
+        .execution_options(synchronize_session=False)
+    )
+    if locked.rowcount != 1:
+        raise _missing(team_id)
+
+
+def _leaders(session, team_id: int) -> int:
+    return session.scalar(
+        select(func.count())
+        .select_from(TeamMember)
+        .where(TeamMember.team_id == team_id, TeamMember.is_leader.is_(True))
+    )
+
+
+def add_member(team_id: int, user_id: int, is_leader: bool = False) -> dict:
+    try:
+        with transaction() as session:
+            _lock_team(session, team_id)
+            user = session.get(User, user_id)
+            if user is None:
+                raise NotFound(f"user {user_id} does not exist")
+            if session.get(TeamMember, (team_id, user_id)) is not None:
+                raise Conflict(f"user {user_id} is already a member of team {team_id}")
+            session.add(TeamMember(team_id=team_id, user_id=user_id, is_leader=is_leader))
+            session.flush()
+            return representations.team_member.dump({"user": user, "is_leader": is_leader})
+    except IntegrityError:
+        raise Conflict(f"user {user_id} is already a member of team {team_id}") from None
+
+
+def patch_member(team_id: int, user_id: int, operations: list[dict]) -> dict:
+    with transaction() as session:
+        _lock_team(session, team_id)
+        row = session.execute(
+            select(TeamMember, User)
+            .join(User, User.id == TeamMember.user_id)
+            .where(TeamMember.team_id == team_id, TeamMember.user_id == user_id)
+        ).first()
+        if row is None:
+            raise NotFound(f"user {user_id} is not a member of team {team_id}")
+        member, user = row
+        document = representations.team_member.dump({"user": user, "is_leader": member.is_leader})
+        changes = patching.apply(
+            document, operations, schema_name="TeamMemberPatchDocument", read_only=MEMBER_READ_ONLY
+        )
+        if "is_leader" in changes:
+            member.is_leader = changes["is_leader"]
+            session.flush()
+            if _leaders(session, team_id) == 0:
+                raise Conflict(
+                    "a team needs a leader: promote someone before demoting the last one"
+                )
+        return representations.team_member.dump({"user": user, "is_leader": member.is_leader})
+
+
+def remove_member(team_id: int, user_id: int) -> None:
+    with transaction() as session:
+        _lock_team(session, team_id)
+        removed = session.execute(
+            delete(TeamMember).where(TeamMember.team_id == team_id, TeamMember.user_id == user_id)
+        )
+        if removed.rowcount != 1:
+            raise NotFound(f"user {user_id} is not a member of team {team_id}")
+        if _leaders(session, team_id) == 0:
+            raise Conflict("a team needs a leader: promote someone before the last leader leaves")
