@@ -103,9 +103,8 @@ def client_owner(caller: Caller, params: dict) -> None:
         raise PermissionDenied("only the client's owner may do this")
 
 
-def check(rule_name: str, method: str, params: dict, caller: Caller | None = None) -> None:
-    """Raise unless ``caller`` (default: the current one) may call the operation."""
-    caller = caller or current_caller()
+def check(rule_name: str, method: str, params: dict, caller: Caller | None) -> None:
+    """Raise unless ``caller`` (None: anonymous) may call the operation."""
     named = RULES[rule_name]
     if caller is None:
         if not named.anonymous:
@@ -114,7 +113,8 @@ def check(rule_name: str, method: str, params: dict, caller: Caller | None = Non
         return
     if caller.is_internal:
         return
-    if method.upper() not in SAFE_METHODS and not caller.is_regular_user:
+    # Read-only accounts never write, except where anonymous callers may (signing up).
+    if method.upper() not in SAFE_METHODS and not caller.is_regular_user and not named.anonymous:
         raise PermissionDenied("this account is read-only")
     named.check(caller, params)
 
@@ -128,7 +128,7 @@ def enforcing(rule_name: str | None, method: str, function: t.Callable) -> t.Cal
 
     @functools.wraps(function)
     def guarded(*args, **kwargs):
-        check(rule_name, method, kwargs)
+        check(rule_name, method, kwargs, current_caller())
         return function(*args, **kwargs)
 
     return guarded

@@ -150,3 +150,29 @@ def demo_data(database):
     from storage import seed
 
     seed.seed_demo_data()
+
+
+@pytest.fixture
+def statements(engine):
+    """The SQL statements run while the block runs: ``with statements() as seen: ...``."""
+    from sqlalchemy import event
+
+    @contextlib.contextmanager
+    def recording():
+        seen: list[str] = []
+
+        def record(conn, cursor, statement, *args):
+            if (
+                not statement.lstrip()
+                .upper()
+                .startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN"))
+            ):
+                seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield seen
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return recording

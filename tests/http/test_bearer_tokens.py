@@ -70,22 +70,12 @@ def test_a_deactivated_users_token_stops_working_at_once(client):
     assert me(client, token["access_token"]).status_code == 401
 
 
-def test_users_me_costs_one_query(client, engine):
-    from sqlalchemy import event
-
+def test_users_me_costs_one_query(client, statements):
     token = assert_token(password_grant(client))
-    statements = []
 
-    def count(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN")):
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements() as seen:
         assert me(client, token["access_token"]).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    assert len(statements) == 1, statements
+    assert len(seen) == 1, seen
 
 
 def test_swagger_ui_is_preconfigured_for_the_password_flow(client):

@@ -1,0 +1,319 @@
+"""Teams and memberships."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.http.helpers import auth, patch
+
+TEAMS = "/api/v1/teams/"
+
+
+@pytest.fixture
+def team(client, people):
+    """A team led by alice, with bob as a plain member."""
+    created = client.post(TEAMS, json={"title": "Platform"}, headers=auth(people["alice"]))
+    assert created.status_code == 201, created.text
+    team = created.json()
+    added = client.post(
+        f"{TEAMS}{team['id']}/members/",
+        json={"user_id": people["bob"]["id"]},
+        headers=auth(people["alice"]),
+    )
+    assert added.status_code == 201, added.text
+    return team
+
+
+def members_url(team, user=None):
+    base = f"{TEAMS}{team['id']}/members/"
+    return f"{base}{user['id']}" if user else base
+
+
+def test_create_team_answers_201_and_the_creator_leads(client, people):
+    response = client.post(TEAMS, json={"title": "Core"}, headers=auth(people["alice"]))
+
+    assert response.status_code == 201
+    team = response.json()
+    assert set(team) == {"id", "title", "created", "updated"}
+    assert response.headers["location"] == f"{TEAMS}{team['id']}"
+    assert response.headers["etag"] == '"1"'
+    members = client.get(members_url(team), headers=auth(people["alice"])).json()
+    assert members == [
+        {
+            "user": {
+                k: people["alice"][k]
+                for k in ("id", "username", "first_name", "middle_name", "last_name")
+            },
+            "is_leader": True,
+        }
+    ]
+
+
+def test_create_team_from_a_form(client, people):
+    response = client.post(TEAMS, data={"title": "Formed"}, headers=auth(people["alice"]))
+    assert response.status_code == 201
+    assert response.json()["title"] == "Formed"
+
+
+@pytest.mark.parametrize("title", ["", "ab", "x" * 51])
+def test_titles_are_3_to_50_characters(client, people, title):
+    response = client.post(TEAMS, json={"title": title}, headers=auth(people["alice"]))
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "title"
+
+
+def test_read_only_accounts_cannot_create_teams(client, people):
+    assert (
+        client.post(TEAMS, json={"title": "Nope"}, headers=auth(people["readonly"])).status_code
+        == 403
+    )
+
+
+def test_users_list_their_own_teams_admins_list_all(client, people, team):
+    other = client.post(TEAMS, json={"title": "Other"}, headers=auth(people["carol"])).json()
+
+    bobs = client.get(TEAMS, headers=auth(people["bob"]))
+    assert [t["id"] for t in bobs.json()] == [team["id"]]
+    assert bobs.headers["x-total-count"] == "1"
+    everything = client.get(TEAMS, headers=auth(people["admin"]))
+    assert [t["id"] for t in everything.json()] == [team["id"], other["id"]]
+
+
+def test_list_pages_at_the_edges(client, people):
+    for number in range(5):
+        client.post(TEAMS, json={"title": f"Team {number}"}, headers=auth(people["alice"]))
+    headers = auth(people["alice"])
+
+    first = client.get(f"{TEAMS}?limit=2", headers=headers)
+    middle = client.get(f"{TEAMS}?limit=2&offset=2", headers=headers)
+    last = client.get(f"{TEAMS}?limit=2&offset=4", headers=headers)
+    beyond = client.get(f"{TEAMS}?limit=2&offset=10", headers=headers)
+
+    assert [len(page.json()) for page in (first, middle, last, beyond)] == [2, 2, 1, 0]
+    assert {page.headers["x-total-count"] for page in (first, middle, last, beyond)} == {"5"}
+    assert first.headers["link"] == (
+        f'<{TEAMS}?offset=0&limit=2>; rel="first", <{TEAMS}?offset=2&limit=2>; rel="next", '
+        f'<{TEAMS}?offset=4&limit=2>; rel="last"'
+    )
+    assert middle.headers["link"] == (
+        f'<{TEAMS}?offset=0&limit=2>; rel="first", <{TEAMS}?offset=0&limit=2>; rel="prev", '
+        f'<{TEAMS}?offset=4&limit=2>; rel="next", <{TEAMS}?offset=4&limit=2>; rel="last"'
+    )
+    assert 'rel="next"' not in last.headers["link"]
+    assert f'<{TEAMS}?offset=4&limit=2>; rel="prev"' in beyond.headers["link"]
+
+
+def test_members_read_the_team_outsiders_do_not(client, people, team):
+    url = f"{TEAMS}{team['id']}"
+    assert client.get(url, headers=auth(people["bob"])).status_code == 200
+    assert client.get(url, headers=auth(people["admin"])).status_code == 200
+    assert client.get(url, headers=auth(people["carol"])).status_code == 403
+    assert client.get(f"{TEAMS}999999", headers=auth(people["carol"])).status_code == 404
+
+
+def test_team_etags(client, people, team):
+    url = f"{TEAMS}{team['id']}"
+    first = client.get(url, headers=auth(people["bob"]))
+    assert (
+        client.get(
+            url, headers={**auth(people["bob"]), "If-None-Match": first.headers["etag"]}
+        ).status_code
+        == 304
+    )
+
+    renamed = patch(
+        client,
+        url,
+        [{"op": "replace", "path": "/title", "value": "Renamed"}],
+        auth(people["alice"]),
+    )
+    assert renamed.headers["etag"] == '"2"'
+    assert (
+        client.get(
+            url, headers={**auth(people["bob"]), "If-None-Match": first.headers["etag"]}
+        ).status_code
+        == 200
+    )
+
+
+def test_leaders_patch_the_title_members_may_not(client, people, team):
+    url = f"{TEAMS}{team['id']}"
+    operations = [{"op": "replace", "path": "/title", "value": "Renamed"}]
+
+    assert patch(client, url, operations, auth(people["bob"])).status_code == 403
+    response = patch(client, url, operations, auth(people["alice"]))
+    assert response.status_code == 200
+    assert response.json()["title"] == "Renamed"
+    assert patch(client, url, operations, auth(people["admin"])).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("operations", "status"),
+    [
+        ([{"op": "replace", "path": "/title", "value": "ab"}], 422),
+        ([{"op": "replace", "path": "/title", "value": "x" * 51}], 422),
+        ([{"op": "replace", "path": "/title", "value": None}], 422),
+        ([{"op": "remove", "path": "/title"}], 422),
+        ([{"op": "replace", "path": "/id", "value": 5}], 422),
+        ([{"op": "test", "path": "/title", "value": "Wrong"}], 409),
+        ([{"op": "replace", "path": "/title"}], 400),
+        ([{"op": "remove", "path": "/missing"}], 422),
+        ([{"op": "move", "from": "/missing", "path": "/title"}], 422),
+    ],
+)
+def test_team_patch_rules(client, people, team, operations, status):
+    response = patch(client, f"{TEAMS}{team['id']}", operations, auth(people["alice"]))
+    assert response.status_code == status, response.text
+
+
+def test_delete_team(client, people, team):
+    url = f"{TEAMS}{team['id']}"
+    assert client.delete(url, headers=auth(people["bob"])).status_code == 403
+    assert (
+        client.delete(url, headers={**auth(people["alice"]), "If-Match": '"5"'}).status_code == 412
+    )
+
+    response = client.delete(url, headers={**auth(people["alice"]), "If-Match": '"1"'})
+    assert response.status_code == 204
+    assert response.content == b""
+    assert client.get(url, headers=auth(people["admin"])).status_code == 404
+    assert client.get(TEAMS, headers=auth(people["bob"])).json() == []
+
+
+def test_add_member_rules(client, people, team):
+    url = members_url(team)
+    carol = {"user_id": people["carol"]["id"]}
+
+    assert client.post(url, json=carol, headers=auth(people["bob"])).status_code == 403
+    assert (
+        client.post(url, json={"user_id": 999999}, headers=auth(people["alice"])).status_code == 404
+    )
+    assert (
+        client.post(
+            f"{TEAMS}999999/members/", json=carol, headers=auth(people["alice"])
+        ).status_code
+        == 404
+    )
+    added = client.post(url, json={**carol, "is_leader": True}, headers=auth(people["alice"]))
+    assert added.status_code == 201
+    assert added.headers["location"] == members_url(team, people["carol"])
+    assert added.json()["is_leader"] is True
+    assert client.post(url, json=carol, headers=auth(people["alice"])).status_code == 409
+
+
+def test_add_member_from_a_form(client, people, team):
+    response = client.post(
+        members_url(team),
+        data={"user_id": str(people["carol"]["id"]), "is_leader": "true"},
+        headers=auth(people["alice"]),
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["is_leader"] is True
+
+
+def test_member_list_pages_and_shows_short_users(client, people, team):
+    response = client.get(members_url(team), headers=auth(people["bob"]))
+
+    assert response.status_code == 200
+    assert response.headers["x-total-count"] == "2"
+    assert [(m["user"]["username"], m["is_leader"]) for m in response.json()] == [
+        ("alice", True),
+        ("bob", False),
+    ]
+    assert set(response.json()[0]["user"]) == {
+        "id",
+        "username",
+        "first_name",
+        "middle_name",
+        "last_name",
+    }
+    assert client.get(members_url(team), headers=auth(people["carol"])).status_code == 403
+
+
+def test_promote_and_demote(client, people, team):
+    promote = [{"op": "replace", "path": "/is_leader", "value": True}]
+    demote = [{"op": "replace", "path": "/is_leader", "value": False}]
+
+    assert (
+        patch(client, members_url(team, people["bob"]), promote, auth(people["bob"])).status_code
+        == 403
+    )
+    promoted = patch(client, members_url(team, people["bob"]), promote, auth(people["alice"]))
+    assert promoted.status_code == 200
+    assert promoted.json()["is_leader"] is True
+    # Now there are two leaders, alice may step down.
+    assert (
+        patch(client, members_url(team, people["alice"]), demote, auth(people["alice"])).status_code
+        == 200
+    )
+    # bob is the last leader: demoting him is a conflict.
+    response = patch(client, members_url(team, people["bob"]), demote, auth(people["bob"]))
+    assert response.status_code == 409
+    assert "leader" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("operations", "status"),
+    [
+        ([{"op": "replace", "path": "/is_leader", "value": "yes"}], 422),
+        ([{"op": "replace", "path": "/user", "value": {}}], 422),
+        ([{"op": "remove", "path": "/is_leader"}], 422),
+        ([{"op": "test", "path": "/is_leader", "value": True}], 409),
+    ],
+)
+def test_member_patch_rules(client, people, team, operations, status):
+    response = patch(client, members_url(team, people["bob"]), operations, auth(people["alice"]))
+    assert response.status_code == status, response.text
+
+
+def test_patching_a_non_member_is_404(client, people, team):
+    operations = [{"op": "replace", "path": "/is_leader", "value": True}]
+    assert (
+        patch(
+            client, members_url(team, people["carol"]), operations, auth(people["alice"])
+        ).status_code
+        == 404
+    )
+
+
+def test_remove_members_and_leave(client, people, team):
+    client.post(
+        members_url(team), json={"user_id": people["carol"]["id"]}, headers=auth(people["alice"])
+    )
+
+    assert (
+        client.delete(members_url(team, people["carol"]), headers=auth(people["bob"])).status_code
+        == 403
+    )
+    assert (
+        client.delete(members_url(team, people["bob"]), headers=auth(people["bob"])).status_code
+        == 204
+    )  # leaves
+    assert (
+        client.delete(members_url(team, people["carol"]), headers=auth(people["alice"])).status_code
+        == 204
+    )
+    assert (
+        client.delete(members_url(team, people["carol"]), headers=auth(people["alice"])).status_code
+        == 404
+    )
+    last_leader = client.delete(members_url(team, people["alice"]), headers=auth(people["alice"]))
+    assert last_leader.status_code == 409
+    assert (
+        client.get(members_url(team), headers=auth(people["alice"])).headers["x-total-count"] == "1"
+    )
+
+
+def test_internal_accounts_pass_every_rule(client, people, team):
+    robot = auth(people["internal"])
+    assert client.get(f"{TEAMS}{team['id']}", headers=robot).status_code == 200
+    assert (
+        patch(
+            client,
+            f"{TEAMS}{team['id']}",
+            [{"op": "replace", "path": "/title", "value": "Robots"}],
+            robot,
+        ).status_code
+        == 200
+    )
+    assert client.get("/api/v1/users/", headers=robot).status_code == 200

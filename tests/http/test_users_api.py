@@ -1,0 +1,320 @@
+"""Users: listing, reading, ETags and JSON Patch."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.http.helpers import auth, patch
+
+USERS = "/api/v1/users/"
+
+
+def url(user):
+    return f"{USERS}{user['id']}"
+
+
+def test_admins_list_every_user_with_the_true_total(client, people):
+    response = client.get(f"{USERS}?limit=2&offset=2", headers=auth(people["admin"]))
+
+    assert response.status_code == 200
+    assert len(response.json()) == 2
+    ids = [user["id"] for user in response.json()]
+    assert ids == sorted(ids)
+    total = int(response.headers["x-total-count"])
+    assert total == 4 + len(people)  # the demo accounts and these people
+    assert 'rel="prev"' in response.headers["link"] and 'rel="next"' in response.headers["link"]
+
+
+def test_regular_users_may_not_list_users(client, people):
+    assert client.get(USERS, headers=auth(people["alice"])).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "query", ["limit=0", "limit=101", "offset=-1", "limit=abc", "offset=99999999999"]
+)
+def test_list_bounds_are_enforced(client, people, query):
+    response = client.get(f"{USERS}?{query}", headers=auth(people["admin"]))
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_user_reads_themself_with_an_etag(client, people):
+    response = client.get(url(people["alice"]), headers=auth(people["alice"]))
+
+    assert response.status_code == 200
+    assert response.json()["username"] == "alice"
+    assert response.headers["etag"] == '"1"'
+
+    again = client.get(
+        url(people["alice"]), headers={**auth(people["alice"]), "If-None-Match": '"1"'}
+    )
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == '"1"'
+    changed = client.get(
+        url(people["alice"]), headers={**auth(people["alice"]), "If-None-Match": '"7"'}
+    )
+    assert changed.status_code == 200
+
+
+def test_others_are_403_admins_may_read_anyone_missing_is_404(client, people):
+    assert client.get(url(people["bob"]), headers=auth(people["alice"])).status_code == 403
+    assert client.get(url(people["bob"]), headers=auth(people["admin"])).status_code == 200
+    assert client.get(f"{USERS}999999", headers=auth(people["alice"])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "user_id", ["0", "-1", "2147483648", "99999999999999999999999", "abc", "1.5"]
+)
+def test_out_of_range_ids_are_400_or_404_never_500(client, people, user_id):
+    response = client.get(f"{USERS}{user_id}", headers=auth(people["admin"]))
+    assert response.status_code in (400, 404)
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_patch_names_needs_no_password(client, people):
+    response = patch(
+        client,
+        url(people["alice"]),
+        [
+            {"op": "replace", "path": "/first_name", "value": "Alice"},
+            {"op": "add", "path": "/last_name", "value": "Liddell"},
+        ],
+        auth(people["alice"]),
+    )
+
+    assert response.status_code == 200, response.text
+    assert (response.json()["first_name"], response.json()["last_name"]) == ("Alice", "Liddell")
+    assert response.headers["etag"] == '"2"'
+    assert response.json()["updated"] > response.json()["created"]
+
+
+def test_patch_accepts_application_json_for_old_clients(client, people):
+    operations = [{"op": "replace", "path": "/middle_name", "value": "M"}]
+    response = patch(
+        client,
+        url(people["alice"]),
+        operations,
+        auth(people["alice"]),
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert response.json()["middle_name"] == "M"
+
+
+def test_all_six_operations(client, people):
+    operations = [
+        {"op": "test", "path": "/username", "value": "alice"},
+        {"op": "add", "path": "/first_name", "value": "Al"},
+        {"op": "copy", "from": "/first_name", "path": "/middle_name"},
+        {"op": "move", "from": "/middle_name", "path": "/last_name"},
+        {"op": "add", "path": "/middle_name", "value": ""},
+        {"op": "replace", "path": "/first_name", "value": "Alice"},
+    ]
+    response = patch(client, url(people["alice"]), operations, auth(people["alice"]))
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["first_name"], body["middle_name"], body["last_name"]) == ("Alice", "", "Al")
+
+
+def test_removing_a_required_field_is_422(client, people):
+    response = patch(
+        client,
+        url(people["alice"]),
+        [{"op": "remove", "path": "/first_name"}],
+        auth(people["alice"]),
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "first_name"
+
+
+def test_changing_email_needs_the_callers_current_password(client, people, password):
+    change = {"op": "replace", "path": "/email", "value": "new@example.com"}
+    missing = patch(client, url(people["alice"]), [change], auth(people["alice"]))
+    wrong = patch(
+        client,
+        url(people["alice"]),
+        [{"op": "test", "path": "/current_password", "value": "wrong"}, change],
+        auth(people["alice"]),
+    )
+    right = patch(
+        client,
+        url(people["alice"]),
+        [{"op": "test", "path": "/current_password", "value": password}, change],
+        auth(people["alice"]),
+    )
+
+    assert missing.status_code == 403
+    assert wrong.status_code == 403
+    assert right.status_code == 200
+    assert right.json()["email"] == "new@example.com"
+
+
+def test_changing_the_password_then_signing_in_with_it(client, people, password):
+    operations = [
+        {"op": "test", "path": "/current_password", "value": password},
+        {"op": "replace", "path": "/password", "value": "a brand new password"},
+    ]
+    response = patch(client, url(people["alice"]), operations, auth(people["alice"]))
+    assert response.status_code == 200
+    assert not {"password", "password_hash", "current_password"} & set(response.json())
+
+    def sign_in(secret):
+        return client.post(
+            "/auth/oauth2/token",
+            data={
+                "grant_type": "password",
+                "client_id": "documentation",
+                "username": "alice",
+                "password": secret,
+            },
+        )
+
+    assert sign_in("a brand new password").status_code == 200
+    assert sign_in(password).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("operations", "status", "field"),
+    [
+        ([{"op": "replace", "path": "/username", "value": "mallory"}], 422, "username"),
+        ([{"op": "replace", "path": "/id", "value": 1}], 422, "id"),
+        (
+            [{"op": "replace", "path": "/created", "value": "2000-01-01T00:00:00+00:00"}],
+            422,
+            "created",
+        ),
+        ([{"op": "replace", "path": "/first_name", "value": "x" * 31}], 422, "first_name"),
+        ([{"op": "replace", "path": "/first_name", "value": 5}], 422, "first_name"),
+        ([{"op": "add", "path": "/nickname", "value": "al"}], 422, "nickname"),
+        ([{"op": "replace", "path": "/nickname", "value": "al"}], 422, None),
+        ([{"op": "test", "path": "/first_name", "value": "not this"}], 409, None),
+        ([{"op": "replace", "path": "", "value": {}}], 422, None),
+    ],
+)
+def test_patch_rules(client, people, operations, status, field):
+    response = patch(client, url(people["alice"]), operations, auth(people["alice"]))
+
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    if field:
+        assert field in {error["field"] for error in response.json()["errors"]}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"op": "replace", "path": "/first_name", "value": "x"},  # not an array
+        [],
+        [{"op": "frobnicate", "path": "/first_name", "value": "x"}],
+        [{"op": "replace", "path": "first_name", "value": "x"}],  # not a JSON pointer
+        [{"op": "replace", "path": "/first_name"}],  # no value
+        [{"op": "move", "path": "/first_name"}],  # no from
+        [{"op": "remove", "path": "/first_name", "extra": 1}],
+        [{"op": "replace", "path": "/first_name", "value": "x"}] * 51,
+    ],
+)
+def test_malformed_patches_are_400(client, people, body):
+    response = patch(client, url(people["alice"]), body, auth(people["alice"]))
+    assert response.status_code == 400
+
+
+def test_a_patch_is_all_or_nothing(client, people):
+    operations = [
+        {"op": "replace", "path": "/first_name", "value": "Changed"},
+        {"op": "test", "path": "/last_name", "value": "not this"},
+    ]
+    assert patch(client, url(people["alice"]), operations, auth(people["alice"])).status_code == 409
+    assert (
+        client.get(url(people["alice"]), headers=auth(people["alice"])).json()["first_name"] == ""
+    )
+
+
+def test_a_taken_email_is_409(client, people, password):
+    operations = [
+        {"op": "test", "path": "/current_password", "value": password},
+        {"op": "replace", "path": "/email", "value": people["bob"]["email"]},
+    ]
+    response = patch(client, url(people["alice"]), operations, auth(people["alice"]))
+    assert response.status_code == 409
+    assert response.json()["errors"] == [{"field": "email", "message": "already registered"}]
+
+
+def test_role_flags_are_for_admins_with_their_own_password(client, people, password):
+    promote = {"op": "replace", "path": "/is_admin", "value": True}
+    confirm = {"op": "test", "path": "/current_password", "value": password}
+
+    assert (
+        patch(client, url(people["alice"]), [confirm, promote], auth(people["alice"])).status_code
+        == 403
+    )
+    assert patch(client, url(people["alice"]), [promote], auth(people["admin"])).status_code == 403
+    # The target's password does not count: only the caller's own.
+    response = patch(client, url(people["alice"]), [confirm, promote], auth(people["admin"]))
+    assert response.status_code == 200
+    assert response.json()["is_admin"] is True
+
+
+def test_deactivating_a_user_cuts_their_tokens_at_once(client, people, password):
+    alice = auth(people["alice"])
+    operations = [
+        {"op": "test", "path": "/current_password", "value": password},
+        {"op": "replace", "path": "/is_active", "value": False},
+    ]
+    assert patch(client, url(people["alice"]), operations, auth(people["admin"])).status_code == 200
+    assert client.get("/api/v1/users/me", headers=alice).status_code == 401
+
+
+def test_a_user_cannot_patch_someone_else(client, people):
+    operations = [{"op": "replace", "path": "/first_name", "value": "Hacked"}]
+    assert patch(client, url(people["bob"]), operations, auth(people["alice"])).status_code == 403
+
+
+def test_read_only_accounts_may_read_but_not_patch_themselves(client, people):
+    viewer = auth(people["readonly"])
+    assert client.get(url(people["readonly"]), headers=viewer).status_code == 200
+    operations = [{"op": "replace", "path": "/first_name", "value": "V"}]
+    assert patch(client, url(people["readonly"]), operations, viewer).status_code == 403
+
+
+def test_if_match(client, people):
+    operations = [{"op": "replace", "path": "/first_name", "value": "A"}]
+    stale = patch(
+        client, url(people["alice"]), operations, {**auth(people["alice"]), "If-Match": '"9"'}
+    )
+    weak = patch(
+        client, url(people["alice"]), operations, {**auth(people["alice"]), "If-Match": 'W/"1"'}
+    )
+    fresh = patch(
+        client, url(people["alice"]), operations, {**auth(people["alice"]), "If-Match": '"1"'}
+    )
+    any_version = patch(
+        client, url(people["alice"]), operations, {**auth(people["alice"]), "If-Match": "*"}
+    )
+
+    assert stale.status_code == 412
+    assert stale.headers["content-type"] == "application/problem+json"
+    assert weak.status_code == 412
+    assert fresh.status_code == 200 and fresh.headers["etag"] == '"2"'
+    assert any_version.status_code == 200
+
+
+def test_signup_admin_mode(client, people, monkeypatch):
+    import dataclasses
+
+    from storage import db
+
+    closed = dataclasses.replace(db.settings(), signup="admin")
+    monkeypatch.setattr(db, "_settings", closed)
+    body = {"username": "newbie", "email": "newbie@example.com", "password": "long enough"}
+
+    anonymous = client.post(USERS, json=body)
+    regular = client.post(USERS, json=body, headers=auth(people["alice"]))
+    admin = client.post(USERS, json=body, headers=auth(people["admin"]))
+
+    assert anonymous.status_code == 401
+    assert anonymous.headers["www-authenticate"].startswith("Bearer")
+    assert regular.status_code == 403
+    assert admin.status_code == 201
+    assert admin.json()["is_active"] is True and admin.json()["is_regular_user"] is True
