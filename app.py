@@ -36,6 +36,7 @@ from config import Settings, SettingsError
 from handlers import permissions
 from handlers.options import AllowedMethodsMiddleware
 from handlers.problems import ERROR_HANDLERS
+from handlers.routes import TrailingSlashRedirect
 from handlers.validators import VALIDATOR_MAP
 from storage import clients as storage_clients
 from storage import db, seed
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
         app.add_url_rule(path, f"redirect:{path}", redirect_to_ui, methods=["GET"])
     app.add_url_rule(SPEC_PATH, "openapi.json", serve_spec, methods=["GET"])
     app.add_url_rule(f"{API_PREFIX}/swagger.json", "swagger.json", serve_spec, methods=["GET"])
+    app.add_middleware(TrailingSlashRedirect, position=MiddlewarePosition.BEFORE_ROUTING)
     app.add_middleware(AllowedMethodsMiddleware, position=MiddlewarePosition.BEFORE_ROUTING)
     app.add_middleware(
         CORSMiddleware,

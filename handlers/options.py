@@ -18,39 +18,10 @@ from starlette.responses import Response
 
 import openapi
 from handlers import permissions
+from handlers.routes import Route, compile_routes, match_route
 from handlers.security import Caller, caller_from
 from storage import tokens
 from storage.errors import NotFound, PermissionDenied, Unauthenticated
-
-
-class Route(t.NamedTuple):
-    pattern: re.Pattern
-    methods: dict[str, dict]  # METHOD -> operation
-    parameters: dict[str, dict]  # path parameter name -> its schema
-
-
-def compile_routes() -> list[Route]:
-    routes = []
-    for path, item in openapi.bundle()["paths"].items():
-        regex = re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(path))
-        methods = {
-            method.upper(): operation
-            for method, operation in item.items()
-            if method in openapi.HTTP_METHODS
-        }
-        parameters = {
-            param["name"]: param["schema"]
-            for operation in methods.values()
-            for param in _resolved(operation.get("parameters", []))
-            if param["in"] == "path"
-        }
-        routes.append(Route(re.compile(f"^{regex}$"), methods, parameters))
-    return routes
-
-
-def _resolved(parameters: list[dict]) -> list[dict]:
-    components = openapi.bundle()["components"]["parameters"]
-    return [components[p["$ref"].rsplit("/", 1)[-1]] if "$ref" in p else p for p in parameters]
 
 
 def _path_params(route: Route, match: re.Match) -> dict:
@@ -111,12 +82,10 @@ class AllowedMethodsMiddleware:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope["method"] != "OPTIONS":
             return await self.app(scope, receive, send)
-        for route in self.routes:
-            match = route.pattern.match(scope["path"])
-            if match:
-                break
-        else:
+        found = match_route(self.routes, scope["path"])
+        if found is None:
             return await self.app(scope, receive, send)
+        route, match = found
         headers = Headers(scope=scope)
         if "access-control-request-method" in headers:
             methods = [*route.methods, "OPTIONS"]

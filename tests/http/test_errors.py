@@ -70,3 +70,20 @@ def test_unknown_query_parameters_are_rejected_by_name(client):
 )
 def test_unknown_routes_and_methods_are_problems(client, method, path, status):
     assert_problem(client.request(method, path), status)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "location"),
+    [
+        ("GET", "/api/v1/teams", "/api/v1/teams/"),
+        ("GET", "/api/v1/teams?limit=5", "/api/v1/teams/?limit=5"),
+        ("POST", "/api/v1/users", "/api/v1/users/"),
+        ("GET", "/api/v1/users/me/", "/api/v1/users/me"),
+        ("GET", "/api/v1/teams/7/members", "/api/v1/teams/7/members/"),
+    ],
+)
+def test_the_other_slash_form_redirects_permanently(client, method, path, location):
+    response = client.request(method, path, follow_redirects=False)
+
+    assert response.status_code == 308
+    assert response.headers["location"] == location
