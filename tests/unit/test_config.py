@@ -28,6 +28,7 @@ def test_every_variable_is_read():
             "REFRESH_TOKEN_TTL": "86400",
             "DB_POOL_SIZE": "3",
             "DB_MAX_OVERFLOW": "0",
+            "CORS_ORIGINS": "https://a.example, http://localhost:3000/",
         }
     )
 
@@ -40,6 +41,7 @@ def test_every_variable_is_read():
     assert settings.signup == "admin"
     assert (settings.access_token_ttl, settings.refresh_token_ttl) == (600, 86400)
     assert (settings.db_pool_size, settings.db_max_overflow) == (3, 0)
+    assert settings.cors_origins == ("https://a.example", "http://localhost:3000")
 
 
 @pytest.mark.parametrize(
@@ -52,6 +54,7 @@ def test_every_variable_is_read():
         ("VALIDATE_RESPONSES", "maybe"),
         ("SIGNUP", "closed"),
         ("DB_POOL_SIZE", "0"),
+        ("CORS_ORIGINS", "example.com"),
     ],
 )
 def test_bad_values_are_refused_with_the_variable_named(name, value):
