@@ -3,9 +3,9 @@
 Connexion checks the token and its scopes; this module then checks the rule the operation names,
 after the request is validated and before its handler runs. A rule receives the caller (None
 for an anonymous call to an operation whose token is optional) and the path parameters, and
-raises ``NotFound`` (404, looked at first), ``PermissionDenied`` (403) or ``Unauthenticated``
-(401). Two things hold for every rule: internal service accounts pass, and accounts that are
-not regular users (read-only) may read but never write.
+raises ``NotFound`` (404, looked at first, for every caller), ``PermissionDenied`` (403) or
+``Unauthenticated`` (401). Two things hold for every rule: internal service accounts pass once
+the object exists, and accounts that are not regular users (read-only) may read but never write.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ def rule(name: str, *, anonymous: bool = False):
 
 
 def _privileged(caller: Caller) -> bool:
+    """Administrators and internal service accounts: past every rule, once the object exists."""
     return caller.is_admin or caller.is_internal
 
 
@@ -51,7 +52,7 @@ def active_user(caller: Caller, params: dict) -> None:
 
 @rule("admin")
 def admin(caller: Caller, params: dict) -> None:
-    if not caller.is_admin:
+    if not _privileged(caller):
         raise PermissionDenied("only administrators may do this")
 
 
@@ -69,28 +70,28 @@ def signup(caller: Caller | None, params: dict) -> None:
 @rule("self-or-admin")
 def self_or_admin(caller: Caller, params: dict) -> None:
     users.require_user(params["user_id"])
-    if params["user_id"] != caller.id and not caller.is_admin:
+    if params["user_id"] != caller.id and not _privileged(caller):
         raise PermissionDenied("only the user themself or an administrator may do this")
 
 
 @rule("team-member")
 def team_member(caller: Caller, params: dict) -> None:
     role = teams.membership(params["team_id"], caller.id)
-    if role is None and not caller.is_admin:
+    if role is None and not _privileged(caller):
         raise PermissionDenied("only the team's members and administrators may do this")
 
 
 @rule("team-leader")
 def team_leader(caller: Caller, params: dict) -> None:
     role = teams.membership(params["team_id"], caller.id)
-    if not role and not caller.is_admin:
+    if not role and not _privileged(caller):
         raise PermissionDenied("only the team's leaders and administrators may do this")
 
 
 @rule("team-leader-or-self")
 def team_leader_or_self(caller: Caller, params: dict) -> None:
     role = teams.membership(params["team_id"], caller.id)
-    if not role and not caller.is_admin and params["user_id"] != caller.id:
+    if not role and not _privileged(caller) and params["user_id"] != caller.id:
         raise PermissionDenied(
             "only the team's leaders, administrators or the member themself may do this"
         )
@@ -99,7 +100,7 @@ def team_leader_or_self(caller: Caller, params: dict) -> None:
 @rule("client-owner")
 def client_owner(caller: Caller, params: dict) -> None:
     owner = clients.client_owner(params["client_id"])
-    if owner != caller.id and not caller.is_admin:
+    if owner != caller.id and not _privileged(caller):
         raise PermissionDenied("only the client's owner may do this")
 
 
@@ -111,10 +112,9 @@ def check(rule_name: str, method: str, params: dict, caller: Caller | None) -> N
             raise Unauthenticated("this operation needs a bearer token")
         named.check(None, params)
         return
-    if caller.is_internal:
-        return
     # Read-only accounts never write, except where anonymous callers may (signing up).
-    if method.upper() not in SAFE_METHODS and not caller.is_regular_user and not named.anonymous:
+    writes = method.upper() not in SAFE_METHODS
+    if writes and not caller.is_regular_user and not caller.is_internal and not named.anonymous:
         raise PermissionDenied("this account is read-only")
     named.check(caller, params)
 

@@ -21,6 +21,7 @@ from connexion.validators import (
 )
 from connexion.validators.parameter import is_null, is_nullable
 from jsonschema import Draft4Validator
+from starlette.formparsers import MultiPartException
 
 from openapi import describe, field_errors
 
@@ -123,6 +124,8 @@ class _FormValidationMixin:
             return await super()._parse(stream, scope)
         except UnicodeDecodeError:
             raise InvalidRequest("The request body is not valid UTF-8.") from None
+        except MultiPartException as error:
+            raise InvalidRequest(f"The multipart body is malformed: {error.message}") from None
 
 
 class FormValidator(_FormValidationMixin, FormDataValidator):

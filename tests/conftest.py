@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 
 import migrations
 from config import Settings, normalise_database_url
@@ -109,13 +109,13 @@ def configured_storage(settings) -> Settings:
 
 
 @pytest.fixture
-def database(engine, configured_storage) -> Iterator[None]:
+def database(engine, configured_storage) -> Iterator[Connection]:
     """Storage bound to one connection whose transaction is rolled back after the test."""
     with engine.connect() as connection:
         outer = connection.begin()
         db.SessionFactory.configure(bind=connection, join_transaction_mode="create_savepoint")
         try:
-            yield
+            yield connection
         finally:
             outer.rollback()
             db.SessionFactory.kw.pop("join_transaction_mode", None)

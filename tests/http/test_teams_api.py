@@ -317,3 +317,12 @@ def test_internal_accounts_pass_every_rule(client, people, team):
         == 200
     )
     assert client.get("/api/v1/users/", headers=robot).status_code == 200
+
+
+def test_a_deleted_team_is_404_for_everyone_internal_accounts_included(client, people, team):
+    """Found by schemathesis' use-after-free check: the existence check comes before any bypass."""
+    client.delete(f"{TEAMS}{team['id']}", headers=auth(people["alice"]))
+
+    for who in ("internal", "admin", "alice"):
+        assert client.get(members_url(team), headers=auth(people[who])).status_code == 404
+        assert client.get(f"{TEAMS}{team['id']}", headers=auth(people[who])).status_code == 404
