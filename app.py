@@ -38,6 +38,7 @@ from handlers.options import AllowedMethodsMiddleware
 from handlers.problems import ERROR_HANDLERS
 from handlers.routes import TrailingSlashRedirect
 from handlers.validators import VALIDATOR_MAP
+from openapi import lint, sdk
 from storage import clients as storage_clients
 from storage import db, seed
 from storage import users as storage_users
@@ -248,8 +249,27 @@ def seed_command(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def openapi_command(settings: Settings | None, args: argparse.Namespace) -> int:
+def openapi_command(args: argparse.Namespace) -> int:
+    if args.spec_command == "lint":
+        problems = lint.lint()
+        for problem in problems:
+            print(problem)
+        print(
+            f"{len(problems)} problem(s)" if problems else "The contract is clean.", file=sys.stderr
+        )
+        return 1 if problems else 0
     sys.stdout.write(openapi.bundle_text(args.format))
+    return 0
+
+
+def sdk_command(args: argparse.Namespace) -> int:
+    generate = {"python": sdk.generate_python, "typescript": sdk.generate_typescript}[args.language]
+    try:
+        output = generate(Path(args.output))
+    except sdk.SdkError as error:
+        print(f"apiserver: {error}", file=sys.stderr)
+        return 1
+    print(f"{args.language} SDK written to {output}")
     return 0
 
 
@@ -297,6 +317,11 @@ def argument_parser() -> argparse.ArgumentParser:
     spec_commands = spec.add_subparsers(dest="spec_command", required=True)
     bundle = spec_commands.add_parser("bundle", help="print the resolved single-file contract")
     bundle.add_argument("--format", choices=["json", "yaml"], default="json")
+    spec_commands.add_parser("lint", help="check the contract, with each problem's file and line")
+
+    client = commands.add_parser("sdk", help="generate a client SDK from the contract")
+    client.add_argument("language", choices=["python", "typescript"])
+    client.add_argument("output", help="folder to write it to")
     return parser
 
 
@@ -304,7 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     args = argument_parser().parse_args(argv)
     try:
         if args.command == "openapi":
-            return openapi_command(None, args)
+            return openapi_command(args)
+        if args.command == "sdk":
+            return sdk_command(args)
         settings = Settings.from_env()
         logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
         logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

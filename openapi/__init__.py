@@ -7,7 +7,6 @@ The bundle is what the server loads, validates requests against and serves at
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 from pathlib import Path
@@ -25,10 +24,51 @@ class BundleError(ValueError):
     """A ``$ref`` in the contract cannot be resolved."""
 
 
+class Located(dict):
+    """A mapping of the contract that remembers where it was written: ``source = (file, line)``.
+
+    The bundle is made of these, so that ``openapi lint`` can point at the YAML line of any
+    problem it finds in the resolved document.
+    """
+
+    source: tuple[str, int] = ("?", 0)
+
+
+class _LocatingLoader(yaml.SafeLoader):
+    file = "?"
+
+
+def _construct_located(loader: _LocatingLoader, node: yaml.MappingNode) -> Located:
+    mapping = Located(loader.construct_mapping(node, deep=True))
+    mapping.source = (loader.file, node.start_mark.line + 1)
+    return mapping
+
+
+_LocatingLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_located)
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(SPEC_DIR.parent))
+    except ValueError:
+        return str(path)
+
+
 @functools.cache
 def _load(path: Path) -> Any:
     with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        loader = _LocatingLoader(handle)
+        loader.file = _relative(path)
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
+
+
+def _located(items, source: tuple[str, int]) -> Located:
+    mapping = Located(items)
+    mapping.source = source
+    return mapping
 
 
 def _follow(document: Any, pointer: str, where: str) -> Any:
@@ -57,8 +97,9 @@ def build_bundle(root: Path = ROOT_DOCUMENT) -> dict:
             return [walk(item, current) for item in node]
         if not isinstance(node, dict):
             return node
+        source = getattr(node, "source", Located.source)
         if "$ref" not in node:
-            return {key: walk(value, current) for key, value in node.items()}
+            return _located(((key, walk(value, current)) for key, value in node.items()), source)
         ref = node["$ref"]
         file_part, _, pointer = ref.partition("#")
         target = (current.parent / file_part).resolve() if file_part else current
@@ -78,12 +119,12 @@ def build_bundle(root: Path = ROOT_DOCUMENT) -> dict:
                 resolved = walk(_follow(_load(target), pointer, where), target)
                 components[kind][name] = resolved
                 in_progress.discard(key)
-            return {"$ref": f"#/components/{kind}/{name}"}
+            return _located({"$ref": f"#/components/{kind}/{name}"}, source)
         if target == root and not file_part:
-            return dict(node)  # an internal reference of the root document stays as it is
+            return _located(node, source)  # an internal reference of the root stays as it is
         return walk(_follow(_load(target), pointer, where), target)
 
-    document = walk(copy.deepcopy(_load(root)), root)
+    document = walk(_load(root), root)
     # Every component is published, referenced or not: they are part of the contract.
     for path in sorted(components_dir.glob("*.yaml")):
         for name in _load(path) or {}:
@@ -92,9 +133,11 @@ def build_bundle(root: Path = ROOT_DOCUMENT) -> dict:
     for kind, named in components.items():
         merged = own.setdefault(kind, {})
         merged.update(named)
-    document["components"] = {
-        kind: dict(sorted(named.items())) for kind, named in sorted(own.items())
-    }
+    document["components"] = _located(
+        ((kind, _located(sorted(named.items()), getattr(named, "source", Located.source)))
+         for kind, named in sorted(own.items())),
+        getattr(own, "source", Located.source),
+    )  # fmt: skip
     return document
 
 
@@ -108,7 +151,8 @@ def bundle_text(output_format: str = "json") -> str:
     if output_format == "json":
         return json.dumps(bundle(), indent=2, ensure_ascii=False) + "\n"
     if output_format == "yaml":
-        return yaml.safe_dump(bundle(), sort_keys=False, allow_unicode=True, width=100)
+        plain = json.loads(json.dumps(bundle()))  # plain dicts for the YAML dumper
+        return yaml.safe_dump(plain, sort_keys=False, allow_unicode=True, width=100)
     raise ValueError(f"unknown format {output_format!r}; use json or yaml")
 
 
