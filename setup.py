@@ -37,7 +37,16 @@ setup(
         "uvicorn-worker>=0.3,<1",
     ],
     extras_require={
+        # `apiserver sdk python|typescript` (the TypeScript generator runs on the machine's Java).
+        "sdk": [
+            "openapi-python-client>=0.29,<0.30",
+            "openapi-generator-cli>=7.20,<8",
+        ],
         "test": [
+            "openapi-python-client>=0.29,<0.30",
+            "openapi-generator-cli>=7.20,<8",
+            # Drives the Debian chromium (executable_path); never downloads a browser.
+            "playwright>=1.50,<2",
             # schemathesis 4.32 reads pytest's Function._nodeid, which pytest 9 removed.
             "pytest>=8,<9",
             "pytest-cov>=5",

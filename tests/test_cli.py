@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 import app
 import openapi
-
-PROJECT = Path(__file__).resolve().parents[1]
+from tests.servers import running_server, server_env
 
 
 @pytest.fixture
@@ -108,24 +101,6 @@ class _FakeStdin:
         return next(self._lines, "")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
 def get(url: str):
     with urllib.request.urlopen(url, timeout=5) as response:
         return response.status, response.headers.get("content-type"), response.read()
@@ -133,25 +108,7 @@ def get(url: str):
 
 def test_serve_runs_from_any_directory_on_the_sqlite_default(tmp_path):
     """``apiserver serve`` migrates a new SQLite file in the working directory and serves."""
-    port = free_port()
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env.update(ENVIRONMENT="development", BCRYPT_ROUNDS="4")
-    command = [
-        sys.executable,
-        "-c",
-        "import app, sys; sys.exit(app.main())",
-        "serve",
-        "--port",
-        str(port),
-    ]
-    env["PYTHONPATH"] = str(PROJECT)
-    server = subprocess.Popen(
-        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for(f"{base}/health/live")
-
+    with running_server(tmp_path, server_env()) as base:
         status, _, body = get(f"{base}/health/ready")
         assert (status, json.loads(body)) == (200, {"status": "ok", "checks": {"database": "ok"}})
         status, _, body = get(f"{base}/api/v1/openapi.json")
@@ -159,7 +116,5 @@ def test_serve_runs_from_any_directory_on_the_sqlite_default(tmp_path):
         status, _, body = get(f"{base}/api/v1/ui/")
         assert status == 200 and b"swagger" in body.lower()
         assert (tmp_path / "apiserver.db").exists()
-    finally:
-        server.terminate()
-        output = server.communicate(timeout=15)[0].decode(errors="replace")
-    assert "Traceback" not in output, output
+    logs = "".join(path.read_text() for path in tmp_path.glob("server-*.log"))
+    assert "Traceback" not in logs, logs

@@ -1,0 +1,73 @@
+"""A real ``apiserver serve`` process for end-to-end tests, on a free port of this machine."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+APISERVER = [sys.executable, "-c", "import app, sys; sys.exit(app.main())"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def server_env(database_url: str | None = None, **extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env.update(ENVIRONMENT="development", BCRYPT_ROUNDS="4", PYTHONPATH=str(PROJECT), **extra)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
+def apiserver(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*APISERVER, *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
+    )
+
+
+@contextlib.contextmanager
+def running_server(cwd: Path, env: dict[str, str], *args: str) -> Iterator[str]:
+    """``apiserver serve`` in ``cwd``; yields its base URL; stops it afterwards."""
+    port = free_port()
+    log = (cwd / f"server-{port}.log").open("w")
+    server = subprocess.Popen(
+        [*APISERVER, "serve", "--port", str(port), *args],
+        cwd=cwd,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/health/ready")
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
