@@ -50,7 +50,9 @@ def test_sign_in_with_the_password_flow_then_try_users_me(server, tmp_path):
 
             dialog = page.locator(".dialog-ux .modal-ux")
             # The scheme has two flows; the password flow is the one asking for a username.
-            password_flow = dialog.locator(".auth-container").filter(has=page.locator("#oauth_username"))
+            password_flow = dialog.locator(".auth-container").filter(
+                has=page.locator("#oauth_username")
+            )
             expect(password_flow.locator("#client_id")).to_have_value("documentation")
             password_flow.locator("#oauth_username").fill("root")
             password_flow.locator("#oauth_password").fill("q")
@@ -66,7 +68,9 @@ def test_sign_in_with_the_password_flow_then_try_users_me(server, tmp_path):
 
             status = operation.locator(".live-responses-table .response .response-col_status")
             expect(status).to_contain_text("200", timeout=15_000)
-            body = operation.locator(".live-responses-table .response-col_description .highlight-code")
+            body = operation.locator(
+                ".live-responses-table .response-col_description .highlight-code"
+            )
             expect(body).to_contain_text('"username": "root"')
             page.screenshot(path=str(tmp_path / "swagger-ui-users-me.png"), full_page=True)
         finally:

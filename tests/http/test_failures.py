@@ -1,0 +1,86 @@
+"""What the server does when something breaks underneath it."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers import permissions
+from storage import tokens
+from storage.errors import Conflict
+from tests.http.helpers import auth
+from tests.http.test_oauth2_token import assert_oauth_error, assert_token, basic, password_grant
+
+
+def test_an_unexpected_error_is_a_logged_500_problem(client, people, monkeypatch, caplog):
+    from storage import teams
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(teams, "list_teams", explode)
+    response = client.get("/api/v1/teams/", headers=auth(people["alice"]))
+
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "disk on fire" not in response.text
+    assert any("unhandled error" in record.message for record in caplog.records)
+
+
+def test_losing_a_refresh_race_is_invalid_grant(client, demo_data, monkeypatch):
+    token = assert_token(password_grant(client))
+
+    def lost(**kwargs):
+        raise Conflict("the refresh token has already been used")
+
+    monkeypatch.setattr(tokens, "issue", lost)
+    response = client.post(
+        "/auth/oauth2/token",
+        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+        headers=basic("documentation"),
+    )
+    assert_oauth_error(response, 400, "invalid_grant")
+
+
+def test_client_credentials_of_an_inactive_owner_is_invalid_grant(client, demo_data):
+    from models import User
+    from storage.db import transaction
+    from storage.seed import DOCUMENTATION_CLIENT_SECRET
+
+    with transaction() as session:
+        session.query(User).filter(User.username == "documentation").update({"is_active": False})
+
+    response = client.post(
+        "/auth/oauth2/token",
+        data={"grant_type": "client_credentials"},
+        headers=basic("documentation", DOCUMENTATION_CLIENT_SECRET),
+    )
+    assert_oauth_error(response, 400, "invalid_grant")
+
+
+def test_an_unknown_rule_name_stops_the_server_from_starting():
+    with pytest.raises(LookupError, match="not a known rule"):
+        permissions.enforcing("no-such-rule", "GET", lambda: None)
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/teams/abc", "/api/v1/teams/0", "/api/v1/users/99999999999"]
+)
+def test_options_on_an_impossible_id_is_404(client, people, path):
+    assert client.options(path, headers=auth(people["alice"])).status_code == 404
+
+
+def test_options_on_an_unknown_path_is_404(client):
+    assert client.options("/api/v1/nothing-here").status_code == 404
+
+
+def test_the_undecodable_body_handler_answers_400():
+    from handlers.problems import from_undecodable_body
+
+    class Request:
+        class url:
+            path = "/api/v1/users/"
+
+    response = from_undecodable_body(
+        Request(), UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid")
+    )
+    assert response.status_code == 400
