@@ -25,4 +25,4 @@ EXPOSE 5000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:5000/health/ready', timeout=2).status != 200)"
 # Migrate first (serve would too, but a failed migration should stop the container loudly).
-CMD ["sh", "-c", "apiserver db upgrade && exec apiserver serve --host 0.0.0.0 --port 5000 --workers \"$WORKERS\""]
+CMD ["sh", "-c", "apiserver db upgrade && exec apiserver serve --host 0.0.0.0 --port \"${PORT:-5000}\" --workers \"$WORKERS\""]

@@ -33,10 +33,13 @@ from starlette.responses import RedirectResponse, Response
 import migrations
 import openapi
 from config import Settings, SettingsError
-from handlers import permissions
+from handlers import limits, permissions
+from handlers.limits import BodySizeLimit
+from handlers.observability import RequestFacts, RequestLog, configure_logging
 from handlers.options import AllowedMethodsMiddleware
 from handlers.problems import ERROR_HANDLERS
 from handlers.routes import TrailingSlashRedirect
+from handlers.security import current_caller
 from handlers.validators import VALIDATOR_MAP
 from openapi import lint, sdk
 from storage import clients as storage_clients
@@ -77,12 +80,27 @@ def with_json_content_type(function: t.Callable) -> t.Callable:
     return wrapper
 
 
+def limited_per_caller(function: t.Callable) -> t.Callable:
+    """Count every authenticated call against the caller's per-token rate limit."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        caller = current_caller()
+        if caller is not None:
+            limits.hit("per_token", f"{caller.id}:{caller.client_id}")
+        return function(*args, **kwargs)
+
+    return wrapper
+
+
 def resolve_handler(function_name: str) -> t.Callable:
-    """The handler for an operation, guarded by its permission rule and with a JSON default."""
+    """The handler for an operation, guarded by its permission rule and rate limit, with a
+    JSON default."""
     function = get_function_from_name(function_name)
     method, _, operation = openapi.operations()[function.__name__]
     rule = operation.get("x-permission")
-    return with_json_content_type(permissions.enforcing(rule, method, function))
+    guarded = permissions.enforcing(rule, method, function)
+    return with_json_content_type(limited_per_caller(guarded))
 
 
 def redirect_to_ui(request) -> RedirectResponse:
@@ -119,10 +137,11 @@ def swagger_ui_options() -> SwaggerUIOptions:
 
 def create_app(settings: Settings | None = None) -> AsyncApp:
     settings = settings or Settings.from_env()
-    logging.basicConfig(level=settings.log_level)
+    configure_logging(settings.log_level)
     # Connexion warns on every request to an operation with two body types; that is by design.
     logging.getLogger("connexion.operations").setLevel(logging.ERROR)
     db.configure(settings)
+    limits.configure(settings)
 
     app = AsyncApp(
         __name__,
@@ -136,6 +155,10 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
         app.add_url_rule(path, f"redirect:{path}", redirect_to_ui, methods=["GET"])
     app.add_url_rule(SPEC_PATH, "openapi.json", serve_spec, methods=["GET"])
     app.add_url_rule(f"{API_PREFIX}/swagger.json", "swagger.json", serve_spec, methods=["GET"])
+    # Outermost first: the access log and headers see every response, errors included.
+    app.add_middleware(RequestLog, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(BodySizeLimit, position=MiddlewarePosition.BEFORE_SWAGGER)
+    app.add_middleware(RequestFacts, position=MiddlewarePosition.BEFORE_VALIDATION)
     app.add_middleware(TrailingSlashRedirect, position=MiddlewarePosition.BEFORE_ROUTING)
     app.add_middleware(AllowedMethodsMiddleware, position=MiddlewarePosition.BEFORE_ROUTING)
     app.add_middleware(
@@ -188,6 +211,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, reload: bool) 
         reload_includes=["*.py", "*.yaml"] if reload else None,
         app_dir=str(PROJECT_DIR),
         lifespan="on",
+        access_log=False,  # handlers.observability writes one JSON line per request instead
     )
     return 0
 
@@ -333,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "sdk":
             return sdk_command(args)
         settings = Settings.from_env()
-        logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+        configure_logging(settings.log_level)
         logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
         if args.command == "serve":
             return serve(settings, args.host, args.port, args.workers, args.reload)

@@ -66,6 +66,25 @@ def as_origins(name: str, value: str) -> tuple[str, ...]:
     return origins
 
 
+RATE_FIELDS = (
+    "rate_limit_token_ip",
+    "rate_limit_login_failures",
+    "rate_limit_signup_ip",
+    "rate_limit_per_token",
+)
+
+
+def as_rate(name: str, value: str) -> str:
+    """A rate such as ``10/minute`` or ``100 per hour`` (the limits library's notation)."""
+    from limits import parse
+
+    try:
+        parse(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a rate like 10/minute, not {value!r}") from None
+    return value
+
+
 def as_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
@@ -86,6 +105,13 @@ class Settings:
     db_pool_size: int = 10
     db_max_overflow: int = 20
     cors_origins: tuple[str, ...] = ()
+    max_body_bytes: int = 1024 * 1024
+    rate_limits: bool = True
+    redis_url: str = ""
+    rate_limit_token_ip: str = "60/minute"
+    rate_limit_login_failures: str = "10/minute"
+    rate_limit_signup_ip: str = "20/hour"
+    rate_limit_per_token: str = "1200/minute"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -117,6 +143,15 @@ class Settings:
             db_pool_size=as_int("DB_POOL_SIZE", get("DB_POOL_SIZE", "10"), 1, 1000),
             db_max_overflow=as_int("DB_MAX_OVERFLOW", get("DB_MAX_OVERFLOW", "20"), 0, 1000),
             cors_origins=as_origins("CORS_ORIGINS", get("CORS_ORIGINS", "")),
+            max_body_bytes=as_int(
+                "MAX_BODY_BYTES", get("MAX_BODY_BYTES", str(1024 * 1024)), 1024, 1 << 30
+            ),
+            rate_limits=as_bool("RATE_LIMITS", get("RATE_LIMITS", "on")),
+            redis_url=get("REDIS_URL", ""),
+            **{
+                field: as_rate(field.upper(), get(field.upper(), getattr(defaults, field)))
+                for field in RATE_FIELDS
+            },
         )
 
     @property

@@ -35,6 +35,8 @@ setup(
         "uvicorn[standard]>=0.30,<1",
         "gunicorn>=23",
         "uvicorn-worker>=0.3,<1",
+        # Rate limits, with Redis as the shared counter store of several workers or nodes.
+        "limits[redis]>=5,<6",
     ],
     extras_require={
         # `apiserver sdk python|typescript` (the TypeScript generator runs on the machine's Java).

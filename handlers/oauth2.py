@@ -5,7 +5,8 @@ from __future__ import annotations
 from connexion import request
 from connexion.lifecycle import ConnexionResponse
 
-from handlers import authorization_server
+from handlers import authorization_server, limits
+from handlers.security import client_address
 
 TOKEN_PARAMETERS = (
     "grant_type",
@@ -44,7 +45,14 @@ def _token(query: dict, body: dict | None):
             authorization_server.invalid_request(f"Parameter given twice: {', '.join(twice)}.")
         )
     params = {**given_query, **given_body}
-    return _respond(authorization_server.token_response(params, _headers()))
+    limits.hit("token_ip", client_address())
+    username = params.get("username") if params.get("grant_type") == "password" else None
+    if username:
+        limits.check("login_failures", username)
+    answer = authorization_server.token_response(params, _headers())
+    if username and answer[2] == 400 and '"invalid_grant"' in answer[1]:
+        limits.hit("login_failures", username)  # brute force is counted per account
+    return _respond(answer)
 
 
 def _headers() -> dict:

@@ -11,6 +11,7 @@ from connexion.exceptions import OAuthScopeProblem, ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
+from handlers.limits import PayloadTooLarge, RateLimited
 from storage.errors import (
     Conflict,
     DomainError,
@@ -42,7 +43,12 @@ RETRY_AFTER_SECONDS = "5"
 BEARER_CHALLENGE = 'Bearer realm="apiserver", error="invalid_token"'
 OAUTH2_PREFIX = "/auth/oauth2/"
 # Under /auth/oauth2 errors take RFC 6749's shape; these are the codes for statuses we meet there.
-OAUTH2_ERRORS = {401: "invalid_client", 500: "server_error", 503: "temporarily_unavailable"}
+OAUTH2_ERRORS = {
+    401: "invalid_client",
+    429: "temporarily_unavailable",
+    500: "server_error",
+    503: "temporarily_unavailable",
+}
 
 
 def problem(
@@ -127,6 +133,21 @@ def from_http_exception(request: ConnexionRequest, error: HTTPException) -> Conn
     )
 
 
+def from_rate_limit(request: ConnexionRequest, error: RateLimited) -> ConnexionResponse:
+    return problem(
+        429,
+        f"Too many requests ({error.what.replace('_', ' ')}); try again in {error.retry_after} s.",
+        headers={"Retry-After": str(error.retry_after)},
+        path=request.url.path,
+    )
+
+
+def from_oversized_body(request: ConnexionRequest, error: PayloadTooLarge) -> ConnexionResponse:
+    return problem(
+        413, f"The request body is larger than {error.limit} bytes.", path=request.url.path
+    )
+
+
 def from_undecodable_body(
     request: ConnexionRequest, error: UnicodeDecodeError
 ) -> ConnexionResponse:
@@ -142,6 +163,8 @@ def from_unexpected_error(request: ConnexionRequest, error: Exception) -> Connex
 ERROR_HANDLERS: list[tuple[type[Exception], t.Callable]] = [
     (DomainError, from_domain_error),
     (OAuthScopeProblem, from_missing_scope),
+    (RateLimited, from_rate_limit),
+    (PayloadTooLarge, from_oversized_body),
     (ProblemException, from_problem_exception),
     (HTTPException, from_http_exception),
     (UnicodeDecodeError, from_undecodable_body),

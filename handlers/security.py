@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
-from connexion import context
+from connexion import context, request
 
 from storage import tokens
 
@@ -51,3 +51,9 @@ def current_caller() -> Caller | None:
     """The authenticated caller of the request being handled, or None on a public operation."""
     info = context.context.get("token_info")
     return caller_from(info) if info else None
+
+
+def client_address() -> str:
+    """The caller's IP address (uvicorn resolves X-Forwarded-For from trusted proxies)."""
+    client = request.client
+    return client.host if client else "unknown"

@@ -2,9 +2,10 @@
 
 from connexion.lifecycle import ConnexionResponse
 
+from handlers import limits
 from handlers.conditional import etag, expected_versions, not_modified
 from handlers.pagination import page_headers
-from handlers.security import current_caller
+from handlers.security import client_address, current_caller
 from storage import users
 
 COLLECTION = "/api/v1/users/"
@@ -16,6 +17,7 @@ def list_users(offset=0, limit=20):
 
 
 def create_user(body):
+    limits.hit("signup_ip", client_address())
     user = users.create_user(**body)
     return user, 201, {"Location": f"{COLLECTION}{user['id']}", "ETag": etag(1)}
 

@@ -77,6 +77,7 @@ def settings(database_url) -> Settings:
         secret_key=TEST_SECRET,
         bcrypt_rounds=4,
         validate_responses=True,
+        rate_limits=False,  # tests/http/test_abuse.py turns them on where it tests them
     )
 
 
