@@ -12,7 +12,9 @@ import functools
 import getpass
 import json
 import logging
+import os
 import sys
+import tempfile
 import typing as t
 import warnings
 from pathlib import Path
@@ -33,7 +35,7 @@ from starlette.responses import RedirectResponse, Response
 import migrations
 import openapi
 from config import Settings, SettingsError
-from handlers import limits, permissions
+from handlers import limits, metrics, permissions
 from handlers.limits import BodySizeLimit
 from handlers.observability import RequestFacts, RequestLog, configure_logging
 from handlers.options import AllowedMethodsMiddleware
@@ -142,6 +144,8 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     logging.getLogger("connexion.operations").setLevel(logging.ERROR)
     db.configure(settings)
     limits.configure(settings)
+    if metrics.observe_pool not in db.POOL_OBSERVERS:
+        db.POOL_OBSERVERS.append(metrics.observe_pool)
 
     app = AsyncApp(
         __name__,
@@ -183,6 +187,10 @@ def serve(settings: Settings, host: str, port: int, workers: int, reload: bool) 
     migrations.upgrade(settings.database_url)
     if workers > 1 and not reload:
         from gunicorn.app.wsgiapp import run as gunicorn_run
+
+        # Workers share metrics through files; prometheus-client finds them by this variable.
+        metrics_dir = Path(tempfile.mkdtemp(prefix="apiserver-metrics-"))
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
 
         sys.argv = [
             "gunicorn",

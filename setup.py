@@ -37,6 +37,7 @@ setup(
         "uvicorn-worker>=0.3,<1",
         # Rate limits, with Redis as the shared counter store of several workers or nodes.
         "limits[redis]>=5,<6",
+        "prometheus-client>=0.20,<1",
     ],
     extras_require={
         # `apiserver sdk python|typescript` (the TypeScript generator runs on the machine's Java).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from connexion import request
 from connexion.lifecycle import ConnexionResponse
 
-from handlers import authorization_server, limits
+from handlers import authorization_server, limits, metrics
 from handlers.security import client_address
 
 TOKEN_PARAMETERS = (
@@ -50,6 +50,7 @@ def _token(query: dict, body: dict | None):
     if username:
         limits.check("login_failures", username)
     answer = authorization_server.token_response(params, _headers())
+    metrics.observe_grant(params.get("grant_type"), answer[2])
     if username and answer[2] == 400 and '"invalid_grant"' in answer[1]:
         limits.hit("login_failures", username)  # brute force is counted per account
     return _respond(answer)

@@ -17,6 +17,7 @@ import uuid
 from urllib.parse import parse_qsl, urlencode
 
 import openapi
+from handlers import metrics
 
 log = logging.getLogger("apiserver.access")
 
@@ -125,6 +126,8 @@ class RequestLog:
             if operation_id:  # Connexion names the resolved function: handlers.users.get_user
                 operation_id = operation_id.rsplit(".", 1)[-1]
             route = openapi.operations().get(operation_id, (None, None))[1]
+            duration = time.perf_counter() - started
+            metrics.observe_request(operation_id, scope["method"], status, duration)
             log.info(
                 "%s %s %s",
                 scope["method"],
@@ -138,7 +141,7 @@ class RequestLog:
                         "route": route,
                         "operation_id": operation_id,
                         "status": status,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        "duration_ms": round(duration * 1000, 2),
                         "request_id": request_id,
                         "user_id": facts.get("user_id"),
                         "client": (scope.get("client") or ("", 0))[0],

@@ -18,6 +18,8 @@ _UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
 SessionFactory = sessionmaker(expire_on_commit=False)
 
 _engine: Engine | None = None
+# Told +1 / -1 as connections leave and return to the pool (the metrics gauge listens).
+POOL_OBSERVERS: list = []
 _settings: Settings | None = None
 
 
@@ -31,14 +33,26 @@ def make_engine(database_url: str, settings: Settings | None = None) -> Engine:
             max_overflow=settings.db_max_overflow,
         )
         event.listen(engine, "connect", _configure_sqlite)
+        _watch_pool(engine)
         return engine
-    return create_engine(
+    engine = create_engine(
         database_url,
         pool_pre_ping=True,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         connect_args={"connect_timeout": 5},
     )
+    _watch_pool(engine)
+    return engine
+
+
+def _watch_pool(engine: Engine) -> None:
+    def tell(change: int) -> None:
+        for observer in POOL_OBSERVERS:
+            observer(change)
+
+    event.listen(engine, "checkout", lambda *args: tell(+1))
+    event.listen(engine, "checkin", lambda *args: tell(-1))
 
 
 def _configure_sqlite(dbapi_connection, connection_record) -> None:
