@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 
 from sqlalchemy import Engine, create_engine, event, exc, text
@@ -10,6 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
 from storage.errors import InvalidInput, Unavailable
+
+log = logging.getLogger("apiserver.db")
 
 # Errors that mean "the database cannot be reached right now", not "this request is wrong".
 _UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
@@ -94,6 +97,7 @@ def transaction() -> Iterator[Session]:
         with SessionFactory.begin() as session:
             yield session
     except _UNAVAILABLE as error:
+        log.warning("database unavailable: %s", error.orig if hasattr(error, "orig") else error)
         raise Unavailable("the database is unavailable; try again shortly") from error
     except exc.DataError as error:
         raise InvalidInput("a value is not valid for the database") from error

@@ -89,9 +89,21 @@ def find_refresh_token(refresh_token: str) -> dict | None:
 
 def revoke_family(family_id: str) -> None:
     with transaction() as session:
-        session.execute(
-            update(OAuth2Token).where(OAuth2Token.family_id == family_id).values(revoked=True)
-        )
+        # Lock the rows in id order first: concurrent revocations of one family (a replayed
+        # refresh token, sent many times at once) then queue instead of deadlocking.
+        ids = session.scalars(
+            select(OAuth2Token.id)
+            .where(OAuth2Token.family_id == family_id)
+            .order_by(OAuth2Token.id)
+            .with_for_update()
+        ).all()
+        if ids:
+            session.execute(
+                update(OAuth2Token)
+                .where(OAuth2Token.id.in_(ids))
+                .values(revoked=True)
+                .execution_options(synchronize_session=False)
+            )
 
 
 def access_token_info(access_token: str) -> dict | None:

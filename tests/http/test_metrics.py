@@ -6,7 +6,9 @@ from tests.http.test_oauth2_token import password_grant
 
 def sample(text: str, name: str, **labels) -> float:
     for line in text.splitlines():
-        if line.startswith(name + "{") and all(f'{key}="{value}"' in line for key, value in labels.items()):
+        if line.startswith(name + "{") and all(
+            f'{key}="{value}"' in line for key, value in labels.items()
+        ):
             return float(line.rsplit(" ", 1)[1])
     return 0.0
 
@@ -22,9 +24,18 @@ def test_metrics_count_requests_latency_grants_and_pool(client, people, demo_dat
     assert response.headers["content-type"].startswith("text/plain")
     text = response.text
     labels = {"operation_id": "get_current_user", "method": "GET", "status": "200"}
-    assert sample(text, "apiserver_requests_total", **labels) == sample(before, "apiserver_requests_total", **labels) + 1
-    assert sample(text, "apiserver_request_duration_seconds_count", operation_id="get_current_user") >= 1
+    assert (
+        sample(text, "apiserver_requests_total", **labels)
+        == sample(before, "apiserver_requests_total", **labels) + 1
+    )
+    assert (
+        sample(text, "apiserver_request_duration_seconds_count", operation_id="get_current_user")
+        >= 1
+    )
     for outcome in ("issued", "refused"):
         grant = {"grant_type": "password", "outcome": outcome}
-        assert sample(text, "apiserver_token_grants_total", **grant) == sample(before, "apiserver_token_grants_total", **grant) + 1
+        assert (
+            sample(text, "apiserver_token_grants_total", **grant)
+            == sample(before, "apiserver_token_grants_total", **grant) + 1
+        )
     assert "apiserver_db_connections_in_use" in text
