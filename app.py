@@ -186,27 +186,21 @@ def serve(settings: Settings, host: str, port: int, workers: int, reload: bool) 
     settings.check_secret()
     migrations.upgrade(settings.database_url)
     if workers > 1 and not reload:
-        from gunicorn.app.wsgiapp import run as gunicorn_run
-
-        # Workers share metrics through files; prometheus-client finds them by this variable.
-        metrics_dir = Path(tempfile.mkdtemp(prefix="apiserver-metrics-"))
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
-
-        sys.argv = [
-            "gunicorn",
-            "--worker-class",
-            "uvicorn_worker.UvicornWorker",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"{host}:{port}",
-            "--graceful-timeout",
-            "30",
-            "--chdir",
-            str(PROJECT_DIR),
+        # Workers share metrics through files that prometheus-client finds by this variable,
+        # read when it is first imported: so gunicorn starts in a fresh interpreter (exec, which
+        # also hands it this process id and its signals).
+        metrics_dir = tempfile.mkdtemp(prefix="apiserver-metrics-")
+        command = [
+            sys.executable, "-m", "gunicorn",
+            "--worker-class", "uvicorn_worker.UvicornWorker",
+            "--workers", str(workers),
+            "--bind", f"{host}:{port}",
+            "--graceful-timeout", "30",
+            "--chdir", str(PROJECT_DIR),
             "app:create_app()",
-        ]
-        return gunicorn_run() or 0
+        ]  # fmt: skip
+        os.execve(sys.executable, command, {**os.environ, "PROMETHEUS_MULTIPROC_DIR": metrics_dir})
+        return 0  # not reached: exec does not return
     import uvicorn
 
     uvicorn.run(

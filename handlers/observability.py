@@ -65,6 +65,8 @@ def configure_logging(level: str) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    # oauthlib logs request parameters (tokens, usernames) at DEBUG: never let them through.
+    logging.getLogger("oauthlib").setLevel(logging.WARNING)
     logging.Formatter.converter = time.gmtime
 
 

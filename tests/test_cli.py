@@ -121,17 +121,17 @@ def test_serve_runs_from_any_directory_on_the_sqlite_default(tmp_path):
 
 
 def test_serve_runs_uvicorn_for_one_worker_and_gunicorn_for_more(sqlite_env, monkeypatch):
+    import os
     import sys as system
 
     import uvicorn
-    from gunicorn.app import wsgiapp
 
     calls = {}
     monkeypatch.setattr(
         uvicorn, "run", lambda target, **options: calls.setdefault("uvicorn", (target, options))
     )
-    monkeypatch.setattr(wsgiapp, "run", lambda: calls.update(gunicorn=list(system.argv)))
-    monkeypatch.setattr(system, "argv", ["apiserver"])
+    # exec would replace the test process with gunicorn: record the call instead.
+    monkeypatch.setattr(os, "execve", lambda path, argv, env: calls.update(gunicorn=argv, env=env))
 
     assert app.main(["serve", "--port", "5055", "--reload"]) == 0
     target, options = calls["uvicorn"]
@@ -148,6 +148,10 @@ def test_serve_runs_uvicorn_for_one_worker_and_gunicorn_for_more(sqlite_env, mon
     assert argv[argv.index("--workers") + 1] == "3"
     assert argv[argv.index("--bind") + 1] == "0.0.0.0:5000"
     assert "uvicorn_worker.UvicornWorker" in argv and argv[-1] == "app:create_app()"
+    assert argv[:3] == [system.executable, "-m", "gunicorn"]
+    assert calls["env"]["PROMETHEUS_MULTIPROC_DIR"]
+    assert argv[:3] == [system.executable, "-m", "gunicorn"]
+    assert calls["env"]["PROMETHEUS_MULTIPROC_DIR"]
 
 
 def test_db_check_fails_when_models_and_migrations_differ(sqlite_env, monkeypatch, capsys):

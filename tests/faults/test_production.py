@@ -236,7 +236,11 @@ def test_a_killed_worker_loses_no_data_and_the_others_keep_serving(database, tmp
         token = sign_in(base)["access_token"]
         master = int(
             subprocess.run(
-                ["pgrep", "-f", f"serve --port {base.rsplit(':', 1)[1]}"],  # the gunicorn master
+                [
+                    "pgrep",
+                    "-f",
+                    f"gunicorn .*--bind 127.0.0.1:{base.rsplit(':', 1)[1]}",
+                ],  # the master
                 capture_output=True,
                 text=True,
             ).stdout.split()[0]
