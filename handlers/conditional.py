@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from connexion import request
+from connexion.lifecycle import ConnexionResponse
 
 
 def etag(version: int) -> str:
@@ -38,3 +39,10 @@ def not_modified(version: int) -> bool:
         return False
     current = etag(version)
     return any(tag in ("*", current, f"W/{current}") for tag in _tags(header))
+
+
+def representation(body: dict, version: int):
+    """A GET answer with its ETag, or 304 when If-None-Match already has this version."""
+    if not_modified(version):
+        return ConnexionResponse(status_code=304, headers={"ETag": etag(version)})
+    return body, 200, {"ETag": etag(version)}

@@ -1,8 +1,6 @@
 """Teams and their members."""
 
-from connexion.lifecycle import ConnexionResponse
-
-from handlers.conditional import etag, expected_versions, not_modified
+from handlers.conditional import etag, expected_versions, representation
 from handlers.pagination import page_headers
 from handlers.security import current_caller
 from storage import teams
@@ -24,9 +22,7 @@ def create_team(body):
 
 def get_team(team_id):
     team, version = teams.get_team(team_id)
-    if not_modified(version):
-        return ConnexionResponse(status_code=304, headers={"ETag": etag(version)})
-    return team, 200, {"ETag": etag(version)}
+    return representation(team, version)
 
 
 def patch_team(team_id, body):

@@ -1,9 +1,7 @@
 """Users: sign-up, the caller's own account, other accounts."""
 
-from connexion.lifecycle import ConnexionResponse
-
 from handlers import limits
-from handlers.conditional import etag, expected_versions, not_modified
+from handlers.conditional import etag, expected_versions, representation
 from handlers.pagination import page_headers
 from handlers.security import client_address, current_caller
 from storage import users
@@ -29,9 +27,7 @@ def get_current_user():
 
 def get_user(user_id):
     user, version = users.get_user(user_id)
-    if not_modified(version):
-        return ConnexionResponse(status_code=304, headers={"ETag": etag(version)})
-    return user, 200, {"ETag": etag(version)}
+    return representation(user, version)
 
 
 def patch_user(user_id, body):

@@ -6,10 +6,11 @@ import contextlib
 import logging
 from collections.abc import Iterator
 
-from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy import Engine, create_engine, event, exc, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
+from storage import clock
 from storage.errors import InvalidInput, Unavailable
 
 log = logging.getLogger("apiserver.db")
@@ -101,6 +102,21 @@ def transaction() -> Iterator[Session]:
         raise Unavailable("the database is unavailable; try again shortly") from error
     except exc.DataError as error:
         raise InvalidInput("a value is not valid for the database") from error
+
+
+def update_versioned(session: Session, model, row_id: int, version: int, values: dict) -> bool:
+    """``UPDATE ... WHERE id = :id AND version = :version``, bumping the version and ``updated``.
+
+    False when the row has moved on since ``version`` was read: the check is in the UPDATE
+    itself, so of concurrent writers exactly one wins each version.
+    """
+    result = session.execute(
+        update(model)
+        .where(model.id == row_id, model.version == version)
+        .values(**values, version=version + 1, updated=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
 
 
 def ping() -> None:

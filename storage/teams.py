@@ -7,8 +7,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from models import Team, TeamMember, User
-from storage import clock, patching, representations
-from storage.db import transaction
+from storage import patching, representations
+from storage.db import transaction, update_versioned
 from storage.errors import Conflict, NotFound, PreconditionFailed
 
 TEAM_READ_ONLY = frozenset({"id", "created", "updated"})
@@ -87,13 +87,7 @@ def patch_team(
         if not changes:
             return document, version
         with transaction() as session:
-            updated = session.execute(
-                update(Team)
-                .where(Team.id == team_id, Team.version == version)
-                .values(**changes, version=version + 1, updated=clock.now())
-                .execution_options(synchronize_session=False)
-            )
-            if updated.rowcount == 1:
+            if update_versioned(session, Team, team_id, version, changes):
                 team = session.get(Team, team_id, populate_existing=True)
                 return representations.team.dump(team), team.version
         if expected_versions is not None:

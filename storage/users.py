@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from models import User
-from storage import clock, patching, representations
-from storage.db import settings, transaction
+from storage import patching, representations
+from storage.db import settings, transaction, update_versioned
 from storage.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed, Unprocessable
 from storage.passwords import MAX_PASSWORD_BYTES, hash_password, password_fits, verify_password
 
@@ -180,13 +180,7 @@ def _try_patch_user(user_id, operations, caller_id, caller_is_privileged, expect
 
     try:
         with transaction() as session:
-            updated = session.execute(
-                update(User)
-                .where(User.id == user_id, User.version == version)
-                .values(**values, version=version + 1, updated=clock.now())
-                .execution_options(synchronize_session=False)
-            )
-            if updated.rowcount != 1:
+            if not update_versioned(session, User, user_id, version, values):
                 if expected_versions is not None:
                     raise PreconditionFailed(f"user {user_id} changed while it was being patched")
                 return None  # changed under us: apply the patch again to the new state

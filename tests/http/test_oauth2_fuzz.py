@@ -6,17 +6,10 @@ import random
 
 import pytest
 
+from handlers.oauth2 import TOKEN_PARAMETERS as NAMES
+
 pytestmark = pytest.mark.usefixtures("demo_data")
 
-NAMES = [
-    "grant_type",
-    "client_id",
-    "client_secret",
-    "username",
-    "password",
-    "scope",
-    "refresh_token",
-]
 VALUES = [
     "",
     " ",
