@@ -17,7 +17,6 @@ from jsonschema import ValidationError
 
 SPEC_DIR = Path(__file__).resolve().parent
 ROOT_DOCUMENT = SPEC_DIR / "openapi.yaml"
-COMPONENTS_DIR = SPEC_DIR / "components"
 
 
 class BundleError(ValueError):

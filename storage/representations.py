@@ -62,7 +62,6 @@ SPEC_SCHEMAS: dict[str, Schema] = {
 }
 
 user = SPEC_SCHEMAS["User"]
-user_short = SPEC_SCHEMAS["UserShort"]
 team = SPEC_SCHEMAS["Team"]
 team_member = SPEC_SCHEMAS["TeamMember"]
 oauth2_client = SPEC_SCHEMAS["OAuth2Client"]
