@@ -40,6 +40,9 @@ setup(
         "prometheus-client>=0.20,<1",
     ],
     extras_require={
+        # bench/run.py: the FastAPI peer it compares against, psutil for RSS per worker, and the
+        # profilers bench/README.md was written with.
+        "bench": ["fastapi>=0.115", "psutil>=5.9", "py-spy>=0.3", "pyinstrument>=4.6"],
         # `apiserver sdk python|typescript` (the TypeScript generator runs on the machine's Java).
         "sdk": [
             "openapi-python-client>=0.29,<0.30",

@@ -1,27 +1,33 @@
 """The benchmark: seed a database, serve it with 2 workers, load it with wrk, print a table.
 
-    python bench/run.py [--scale 10000] [--database-url URL] [--duration 15] [--connections 32]
+    python bench/run.py [--compare] [--scale 10000] [--database-url URL] [--duration 15]
+                        [--connections 32] [--workloads W1,W2,W3,W4] [--soak 60]
 
 Workloads (issue 7): W1 GET /api/v1/users/me with tokens spread over the seeded ones; W2 GET
 /api/v1/teams/?limit=20&offset=... as an admin, offsets spread; W3 PATCH /api/v1/teams/{id}
 (replace /title), ids spread; W4 POST /auth/oauth2/token (password grant). The server runs with
-RATE_LIMITS=off. Results: a table on stdout and bench/results.json. Not run by CI.
-
-Still to come (see bench/README.md): the hand-written Flask and FastAPI comparison apps
-(--compare), peak RSS per worker, and the memory-growth run.
+RATE_LIMITS=off. ``--soak S`` then drives W1 for S seconds and reports how much each worker's
+RSS grew between the first and the last quarter of the run. ``--compare`` also serves W1 and W2
+from the same database with ``reference_flask.py`` (gunicorn, sync and gthread workers; the
+better of the two counts) and ``peer_fastapi.py`` (uvicorn), and prints product/other ratios.
+Results: tables on stdout and bench/results.json. Not run by CI.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -145,6 +151,55 @@ def lua_list(values) -> str:
     )
 
 
+def workers_of(pid: int) -> list:
+    """The worker processes under a server's main process (not multiprocessing's helpers)."""
+    import psutil
+
+    children = psutil.Process(pid).children(recursive=True)
+    return [c for c in children if "resource_tracker" not in " ".join(c.cmdline())]
+
+
+class MemorySampler(threading.Thread):
+    """Samples each worker's resident set size every ``interval`` seconds while it runs."""
+
+    def __init__(self, pid: int, interval: float = 0.5) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.samples: dict[int, list[float]] = {}
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        import psutil
+
+        while not self.stopped.wait(self.interval):
+            with contextlib.suppress(psutil.Error):
+                for worker in workers_of(self.pid):
+                    rss = worker.memory_info().rss / 2**20
+                    self.samples.setdefault(worker.pid, []).append(rss)
+
+    def __enter__(self) -> MemorySampler:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopped.set()
+        self.join()
+
+    def peak_mb(self) -> float:
+        return round(max((max(s) for s in self.samples.values() if s), default=0.0), 1)
+
+    def growth_percent(self) -> float:
+        """The largest growth of one worker: mean RSS of the last quarter over the first."""
+        growths = []
+        for samples in self.samples.values():
+            quarter = len(samples) // 4
+            if quarter:
+                first = statistics.mean(samples[:quarter])
+                last = statistics.mean(samples[-quarter:])
+                growths.append((last / first - 1) * 100)
+        return round(max(growths, default=0.0), 1)
+
+
 def run_wrk(base: str, script: str, duration: int, connections: int) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script + LUA_REPORT)
@@ -152,14 +207,69 @@ def run_wrk(base: str, script: str, duration: int, connections: int) -> dict:
         ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", handle.name, base],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
+    os.unlink(handle.name)
     requests, seconds, p50, p99, errors = re.search(
         r"RESULT (\S+) (\S+) (\S+) (\S+) (\S+)", out
     ).groups()
     return {
         "requests_per_s": round(int(requests) / float(seconds), 1),
-        "p50_ms": float(p50),
-        "p99_ms": float(p99),
+        "p50_ms": round(float(p50), 2),
+        "p99_ms": round(float(p99), 2),
         "non_2xx": int(errors),
+    }
+
+
+@contextlib.contextmanager
+def serving(command: list[str], env: dict[str, str], cwd: Path, name: str) -> Iterator[tuple]:
+    """Start a server command on a free port (``{port}`` in it); yield (base URL, pid)."""
+    from tests.servers import free_port, wait_for
+
+    port = free_port()
+    log = (cwd / f"{name}.log").open("w")
+    process = subprocess.Popen(
+        [part.replace("{port}", str(port)) for part in command],
+        cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}/health/ready")
+        yield base, process.pid
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def drive(base: str, pid: int, scripts: dict, names: list[str], args) -> dict:
+    results = {}
+    for name in names:
+        time.sleep(1)
+        with MemorySampler(pid) as memory:
+            results[name] = run_wrk(base, scripts[name], args.duration, args.connections)
+        results[name]["peak_rss_mb_per_worker"] = memory.peak_mb()
+        print(f"  {name}: {results[name]}", file=sys.stderr)
+    return results
+
+
+def print_table(title: str, results: dict) -> None:
+    columns = ("req/s", "p50 ms", "p99 ms", "non-2xx", "peak RSS MB")
+    keys = ("requests_per_s", "p50_ms", "p99_ms", "non_2xx", "peak_rss_mb_per_worker")
+    print(f"\n{title}\n{'workload':10}" + "".join(f"{c:>13}" for c in columns))
+    for name, result in results.items():
+        print(f"{name:10}" + "".join(f"{result[k]:>13}" for k in keys))
+
+
+def ratios(product: dict, other: dict) -> dict:
+    return {
+        name: {
+            "throughput": round(product[name]["requests_per_s"] / other[name]["requests_per_s"], 2),
+            "p99": round(product[name]["p99_ms"] / other[name]["p99_ms"], 2),
+        }
+        for name in other
+        if name in product
     }
 
 
@@ -167,15 +277,27 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=10_000)
     parser.add_argument("--database-url", default="")
-    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--duration", type=int, default=15, help="seconds per workload")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workloads", default="W1,W2,W3,W4")
+    parser.add_argument(
+        "--soak", type=int, default=60, help="seconds of W1 for memory growth; 0: skip"
+    )
+    parser.add_argument(
+        "--compare", action="store_true", help="also run the Flask and FastAPI apps"
+    )
+    parser.add_argument("--output", default=str(PROJECT / "bench" / "results.json"))
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("bench/run.py needs wrk: apt-get install wrk", file=sys.stderr)
         return 2
+    try:
+        import psutil  # noqa: F401
+    except ImportError:
+        print("bench/run.py needs the bench extra: pip install -e '.[bench]'", file=sys.stderr)
+        return 2
 
-    from tests.servers import running_server, server_env
+    from tests.servers import APISERVER, server_env
 
     workdir = Path(tempfile.mkdtemp(prefix="apiserver-bench-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
@@ -183,33 +305,89 @@ def main() -> int:
     data = seed(database_url, args.scale)
     env = server_env(database_url, RATE_LIMITS="off", SECRET_KEY=BENCH_SECRET, LOG_LEVEL="WARNING")
     env["BCRYPT_ROUNDS"] = "12"
-    results = {}
-    with running_server(workdir, env, "--workers", "2") as base:
-        scripts = {
-            "W1": LUA["W1"].replace("{TOKENS}", lua_list(data["tokens"][:2000])),
-            "W2": LUA["W2"]
-            .replace("{SCALE}", str(args.scale))
-            .replace("{ADMIN}", data["admin_token"]),
-            "W3": LUA["W3"]
-            .replace("{IDS}", lua_list(data["team_ids"][:2000]))
-            .replace("{ADMIN}", data["admin_token"]),
-            "W4": LUA["W4"],
-        }
-        for name in args.workloads.split(","):
-            time.sleep(1)
-            results[name] = run_wrk(base, scripts[name], args.duration, args.connections)
-            print(f"{name}: {results[name]}", file=sys.stderr)
-    print(f"{'workload':10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
-    for name, result in results.items():
+    scripts = {
+        "W1": LUA["W1"].replace("{TOKENS}", lua_list(data["tokens"][:2000])),
+        "W2": LUA["W2"].replace("{SCALE}", str(args.scale)).replace("{ADMIN}", data["admin_token"]),
+        "W3": LUA["W3"]
+        .replace("{IDS}", lua_list(data["team_ids"][:2000]))
+        .replace("{ADMIN}", data["admin_token"]),
+        "W4": LUA["W4"],
+    }
+    workloads = args.workloads.split(",")
+    report: dict = {"scale": args.scale, "database": database_url.split(":")[0]}
+
+    print("product: apiserver serve --workers 2", file=sys.stderr)
+    serve = [*APISERVER, "serve", "--port", "{port}", "--workers", "2"]
+    with serving(serve, env, workdir, "product") as (base, pid):
+        report["product"] = drive(base, pid, scripts, workloads, args)
+        if args.soak:
+            with MemorySampler(pid, interval=1.0) as memory:
+                soak = run_wrk(base, scripts["W1"], args.soak, args.connections)
+            soak.update(
+                seconds=args.soak,
+                peak_rss_mb_per_worker=memory.peak_mb(),
+                rss_growth_percent=memory.growth_percent(),
+            )
+            report["product_soak_W1"] = soak
+            print(f"  soak: {soak}", file=sys.stderr)
+    print_table("product (apiserver, 2 workers)", report["product"])
+    if args.soak:
+        soak = report["product_soak_W1"]
         print(
-            f"{name:10}{result['requests_per_s']:>10}{result['p50_ms']:>10}{result['p99_ms']:>10}{result['non_2xx']:>10}"
+            f"soak: W1 for {args.soak} s, {soak['requests_per_s']} req/s, {soak['non_2xx']} non-2xx,"
+            f" peak RSS {soak['peak_rss_mb_per_worker']} MB per worker,"
+            f" growth first->last quarter {soak['rss_growth_percent']} %"
         )
-    output = PROJECT / "bench" / "results.json"
-    output.write_text(
-        json.dumps(
-            {"scale": args.scale, "database": database_url.split(":")[0], **results}, indent=2
-        )
-    )
+
+    if args.compare:
+        compared = [name for name in workloads if name in ("W1", "W2")]
+        gunicorn = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", "127.0.0.1:{port}",
+                    "--chdir", str(PROJECT / "bench")]  # fmt: skip
+        others = {
+            "reference_flask_sync": [*gunicorn, "reference_flask:app"],
+            "reference_flask_gthread": [*gunicorn, "--threads", "8", "reference_flask:app"],
+            "peer_fastapi": [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--workers",
+                "2",
+                "--port",
+                "{port}",
+                "--no-access-log",
+                "--app-dir",
+                str(PROJECT / "bench"),
+                "peer_fastapi:app",
+            ],
+        }
+        for name, command in others.items():
+            print(f"{name}: {' '.join(command[1:])}", file=sys.stderr)
+            with serving(command, env, workdir, name) as (base, pid):
+                report[name] = drive(base, pid, scripts, compared, args)
+            print_table(name, report[name])
+        report["reference_flask"] = {
+            workload: max(
+                (
+                    report["reference_flask_sync"][workload],
+                    report["reference_flask_gthread"][workload],
+                ),
+                key=lambda result: result["requests_per_s"],
+            )
+            for workload in compared
+        }
+        report["ratios"] = {
+            "product/reference_flask": ratios(report["product"], report["reference_flask"]),
+            "product/peer_fastapi": ratios(report["product"], report["peer_fastapi"]),
+        }
+        print("\nratios (req/s: higher is better for the product; p99: lower is better)")
+        for pair, by_workload in report["ratios"].items():
+            for workload, ratio in by_workload.items():
+                print(
+                    f"{pair:28}{workload:4} req/s {ratio['throughput']:>5}x   p99 {ratio['p99']:>5}x"
+                )
+
+    Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nresults written to {args.output}", file=sys.stderr)
     shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
