@@ -199,7 +199,13 @@ def serve(settings: Settings, host: str, port: int, workers: int, reload: bool) 
             "--chdir", str(PROJECT_DIR),
             "app:create_app()",
         ]  # fmt: skip
-        os.execve(sys.executable, command, {**os.environ, "PROMETHEUS_MULTIPROC_DIR": metrics_dir})
+        environment = {
+            **os.environ,
+            "PROMETHEUS_MULTIPROC_DIR": metrics_dir,
+            # The workers start in PROJECT_DIR: hand them the database this process migrated.
+            "DATABASE_URL": settings.database_url,
+        }
+        os.execve(sys.executable, command, environment)
         return 0  # not reached: exec does not return
     import uvicorn
 

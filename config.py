@@ -11,6 +11,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 ENVIRONMENTS = ("development", "production")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 SIGNUP_MODES = ("open", "admin")
@@ -31,10 +33,22 @@ def default_database_url() -> str:
 
 
 def normalise_database_url(url: str) -> str:
-    """Use the psycopg 3 driver for plain ``postgresql://`` URLs (we ship psycopg, not psycopg2)."""
+    """Use the psycopg 3 driver for plain ``postgresql://`` URLs (we ship psycopg, not psycopg2),
+    and make a relative SQLite path absolute, so that every worker process opens the file the
+    server migrated, whatever directory it runs in."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
+    if url.startswith("sqlite"):
+        parsed = make_url(url)
+        path = parsed.database
+        if (
+            path
+            and path != ":memory:"
+            and not path.startswith("file:")
+            and not Path(path).is_absolute()
+        ):
+            return parsed.set(database=str(Path.cwd() / path)).render_as_string(hide_password=False)
     return url
 
 

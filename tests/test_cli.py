@@ -150,8 +150,23 @@ def test_serve_runs_uvicorn_for_one_worker_and_gunicorn_for_more(sqlite_env, mon
     assert "uvicorn_worker.UvicornWorker" in argv and argv[-1] == "app:create_app()"
     assert argv[:3] == [system.executable, "-m", "gunicorn"]
     assert calls["env"]["PROMETHEUS_MULTIPROC_DIR"]
-    assert argv[:3] == [system.executable, "-m", "gunicorn"]
-    assert calls["env"]["PROMETHEUS_MULTIPROC_DIR"]
+    assert calls["env"]["DATABASE_URL"] == f"sqlite:///{sqlite_env / 'cli.db'}"
+
+
+def test_several_workers_use_the_relative_sqlite_file_that_was_migrated(tmp_path):
+    """gunicorn's workers start in the project directory, not in the caller's."""
+    env = server_env("sqlite:///relative.db")
+    with running_server(tmp_path, env, "--workers", "2") as base:
+        request = urllib.request.Request(
+            f"{base}/api/v1/users/",
+            data=json.dumps(
+                {"username": "worker", "email": "worker@example.com", "password": "long enough"}
+            ).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 201
+    assert (tmp_path / "relative.db").exists()
 
 
 def test_db_check_fails_when_models_and_migrations_differ(sqlite_env, monkeypatch, capsys):

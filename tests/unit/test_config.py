@@ -14,6 +14,23 @@ def test_defaults_are_production_with_sqlite_in_the_working_directory(tmp_path, 
     assert settings.validate_responses is False
 
 
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("sqlite:///relative.db", "sqlite:///{cwd}/relative.db"),
+        ("sqlite:///./data/api.db", "sqlite:///{cwd}/data/api.db"),
+        ("sqlite:////absolute/api.db", "sqlite:////absolute/api.db"),
+        ("sqlite://", "sqlite://"),
+        ("sqlite:///:memory:", "sqlite:///:memory:"),
+    ],
+)
+def test_a_relative_sqlite_path_is_made_absolute(given, expected, tmp_path, monkeypatch):
+    # Workers of `serve --workers N` run in another directory: they must open the same file.
+    monkeypatch.chdir(tmp_path)
+    url = Settings.from_env({"DATABASE_URL": given}).database_url
+    assert url.replace("/./", "/") == expected.format(cwd=tmp_path)
+
+
 def test_every_variable_is_read():
     settings = Settings.from_env(
         {
