@@ -6,6 +6,7 @@ import importlib
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -111,26 +112,27 @@ def run_the_flow(operation, models, client) -> None:
     assert gone.status_code == 404
 
 
+def install_typescript(tools) -> None:
+    """``npm install typescript@5`` into ``tools``; a registry hiccup gets two more tries."""
+    for attempt in range(3):
+        installed = subprocess.run(
+            ["npm", "install", "--prefix", str(tools), "--no-audit", "--no-fund", "typescript@5"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if installed.returncode == 0:
+            return
+        time.sleep(2 + 5 * attempt)
+    raise AssertionError(f"npm install typescript@5 failed:\n{installed.stdout}{installed.stderr}")
+
+
 @pytest.mark.skipif(shutil.which("npm") is None, reason="Node.js is not installed")
 def test_the_typescript_sdk_compiles(tmp_path):
     output = sdk.generate_typescript(tmp_path / "typescript-sdk")
     assert (output / "src" / "apis" / "TeamsApi.ts").exists()
     tools = tmp_path / "tools"
-    subprocess.run(
-        [
-            "npm",
-            "install",
-            "--prefix",
-            str(tools),
-            "--no-audit",
-            "--no-fund",
-            "--silent",
-            "typescript@5",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    install_typescript(tools)
     compiled = subprocess.run(
         [
             str(tools / "node_modules" / ".bin" / "tsc"),
