@@ -1,0 +1,56 @@
+"""Connexion's ``AsyncApp``, with each operation's handler decorated once instead of per request.
+
+Connexion 3.3's ``AsyncOperation.fn`` is a property: every request builds a new decorator chain
+around the handler (parameter and response decorators, ``inspect.signature`` of the handler) and
+a new URI parser from the operation's parameters. None of that depends on the request, so
+``App`` builds it once per operation; the request itself is read exactly as Connexion does.
+bench/README.md records what this saved.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from connexion import AsyncApp
+from connexion.apps.asynchronous import AsyncApi, AsyncOperation
+from connexion.context import receive as current_receive
+from connexion.context import scope as current_scope
+from connexion.decorators import StarletteDecorator
+from connexion.frameworks.starlette import Starlette as StarletteFramework
+
+
+class DecoratedOnceOperation(AsyncOperation):
+    def __init__(self, fn: t.Callable, *args, **kwargs) -> None:
+        super().__init__(fn, *args, **kwargs)
+        self._decorator = StarletteDecorator(
+            pythonic_params=self.pythonic_params, jsonifier=self.jsonifier
+        )
+        self._handler = self._decorator.decorate(fn)
+        self._uri_parser = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if self._uri_parser is None:  # needs the operation, which only a request brings
+            self._uri_parser = self._decorator.uri_parser
+        request = StarletteFramework.get_request(
+            uri_parser=self._uri_parser, scope=current_scope, receive=current_receive
+        )
+        response = await self._handler(request)
+        return await response(scope, receive, send)
+
+
+class DecoratedOnceApi(AsyncApi):
+    def make_operation(self, operation) -> AsyncOperation:
+        return DecoratedOnceOperation(
+            operation.function,
+            jsonifier=self.jsonifier,
+            operation_id=operation.operation_id,
+            pythonic_params=self.pythonic_params,
+        )
+
+
+class App(AsyncApp):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The APIs are added later (add_api): from then on they make DecoratedOnceOperations.
+        self._middleware_app.api_cls = DecoratedOnceApi
+
