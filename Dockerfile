@@ -22,7 +22,8 @@ ENV PATH=/opt/venv/bin:$PATH \
 USER apiserver
 WORKDIR /srv
 EXPOSE 5000
+# Shell form, so that the probe asks the port the command below serves on (${PORT:-5000}).
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
-  CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:5000/health/ready', timeout=2).status != 200)"
+  CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:${PORT:-5000}/health/ready', timeout=2).status != 200)"
 # Migrate first (serve would too, but a failed migration should stop the container loudly).
 CMD ["sh", "-c", "apiserver db upgrade && exec apiserver serve --host 0.0.0.0 --port \"${PORT:-5000}\" --workers \"$WORKERS\""]
