@@ -58,7 +58,7 @@ def observe_pool(change: int) -> None:
 
 
 def exposition() -> bytes:
-    # prometheus-client itself reads this variable to choose its mode; so do we, to match it.
+    # Not via config.py: prometheus-client takes its mode from os.environ at import; match that.
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)

@@ -52,6 +52,7 @@ def sdk_bundle() -> dict:
 
 def _run(command: list[str], what: str) -> None:
     # Generators call formatters (ruff) found on PATH: look beside this interpreter first.
+    # Not a setting, so not via config.py: the child inherits this environment, PATH extended.
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
