@@ -20,13 +20,22 @@ CONFIG_FILE = Path(__file__).with_name("schemathesis.toml")
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
 CONFIG_TEXT = CONFIG_FILE.read_text().replace("max-examples = 50", f"max-examples = {EXAMPLES}")
 CONFIG = schemathesis.Config.from_str(CONFIG_TEXT)
-# Without a token, protected operations must answer their documented 401 for any input. The
-# Allow header of OPTIONS lists what *this caller* may do (a product decision, see README), so
-# an anonymous caller sees fewer methods than the contract documents: that check is for the
-# authenticated run, whose internal account may do everything.
+# Without a token, protected operations must answer their documented 401 for any input.
+#
+# Upstream behaviour (no upstream issue found for it): schemathesis's
+# allow_header_conformance check (ST205, added by schemathesis/schemathesis PR #4514) compares
+# the Allow header of every OPTIONS answer with *every* method the schema declares for the path,
+# whoever calls. RFC 9110 section 10.2.1 lets the server define the set per request, and this
+# API's OPTIONS lists what *this caller* may do (README; tests/http/test_options.py checks it
+# exactly): anonymous `OPTIONS /api/v1/users/` answers `Allow: POST, OPTIONS` since GET needs a
+# token, which ST205 reports as "Missing documented methods: GET". No contract change can
+# express that. So the anonymous run skips ST205 only under /api/v1/, where every path has a
+# method that needs a token; it stays on for the public paths and in the authenticated run.
 ANONYMOUS = schemathesis.Config.from_str(
     CONFIG_TEXT.replace('"2xx", "304"', '"2xx", "304", "401"')
-    + "\n[checks.allow_header_conformance]\nenabled = false\n"
+    + "\n[[operations]]\n"
+    + 'include-path-regex = "^/api/v1/"\n'
+    + "checks.allow_header_conformance.enabled = false\n"
 )
 
 
