@@ -6,7 +6,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 
-from sqlalchemy import Engine, create_engine, event, exc, text, update
+from sqlalchemy import Connection, Engine, create_engine, event, exc, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import Settings
@@ -97,16 +97,38 @@ def engine() -> Engine:
 
 
 @contextlib.contextmanager
-def transaction() -> Iterator[Session]:
-    """One unit of work: commits when the block ends, rolls back if it raises."""
+def _database_errors() -> Iterator[None]:
+    """Database failures as domain errors: unreachable -> Unavailable, bad value -> InvalidInput."""
     try:
-        with SessionFactory.begin() as session:
-            yield session
+        yield
     except _UNAVAILABLE as error:
         log.warning("database unavailable: %s", error.orig if hasattr(error, "orig") else error)
         raise Unavailable("the database is unavailable; try again shortly") from error
     except exc.DataError as error:
         raise InvalidInput("a value is not valid for the database") from error
+
+
+@contextlib.contextmanager
+def transaction() -> Iterator[Session]:
+    """One unit of work: commits when the block ends, rolls back if it raises."""
+    with _database_errors(), SessionFactory.begin() as session:
+        yield session
+
+
+@contextlib.contextmanager
+def reading() -> Iterator[Connection]:
+    """A connection for read-only Core queries: no ORM session to build, nothing to commit.
+
+    The hot read paths (the token check of every request, list pages) use it; anything that
+    writes uses ``transaction``.
+    """
+    bind = SessionFactory.kw["bind"]
+    with _database_errors():
+        if isinstance(bind, Connection):  # tests: the connection every session of a test shares
+            yield bind
+            return
+        with bind.connect() as connection:
+            yield connection
 
 
 def update_versioned(session: Session, model, row_id: int, version: int, values: dict) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, select, update
 
 from models import OAuth2Token, User
 from storage import clock, representations
-from storage.db import settings, transaction
+from storage.db import reading, settings, transaction
 from storage.errors import Conflict
 from storage.secrets import token_digest
 
@@ -123,12 +123,10 @@ _LIVE_ACCESS_TOKEN = (
 def access_token_info(access_token: str) -> dict | None:
     """Who a live access token acts for, in one query; None if unknown, expired or revoked,
     or if its user is inactive."""
-    with transaction() as session:
-        row = (
-            session.connection()
-            .execute(_LIVE_ACCESS_TOKEN, {"digest": token_digest(access_token), "now": clock.now()})
-            .first()
-        )
+    with reading() as connection:
+        row = connection.execute(
+            _LIVE_ACCESS_TOKEN, {"digest": token_digest(access_token), "now": clock.now()}
+        ).first()
     if row is None:
         return None
     user = row._mapping
