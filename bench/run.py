@@ -273,6 +273,41 @@ def ratios(product: dict, other: dict) -> dict:
     }
 
 
+def prepare(database_url: str, scale: int) -> tuple[dict, dict]:
+    """Seed the database; return the wrk scripts of every workload and the server's environment."""
+    from tests.servers import server_env
+
+    print(f"seeding {scale} users, teams and tokens into {database_url} ...", file=sys.stderr)
+    data = seed(database_url, scale)
+    env = server_env(database_url, RATE_LIMITS="off", SECRET_KEY=BENCH_SECRET, LOG_LEVEL="WARNING")
+    env["BCRYPT_ROUNDS"] = "12"
+    scripts = {
+        "W1": LUA["W1"].replace("{TOKENS}", lua_list(data["tokens"][:2000])),
+        "W2": LUA["W2"].replace("{SCALE}", str(scale)).replace("{ADMIN}", data["admin_token"]),
+        "W3": LUA["W3"]
+        .replace("{IDS}", lua_list(data["team_ids"][:2000]))
+        .replace("{ADMIN}", data["admin_token"]),
+        "W4": LUA["W4"],
+    }
+    return scripts, env
+
+
+def scale_check(args, workdir: Path, serve: list[str]) -> int:
+    """W2 on 1,000 and on 100,000 teams: how much a page's latency grows with the table."""
+    report = {}
+    for scale in (1_000, 100_000):
+        scripts, env = prepare(f"sqlite:///{workdir / f'scale-{scale}.db'}", scale)
+        with serving(serve, env, workdir, f"scale-{scale}") as (base, pid):
+            report[f"scale_{scale}"] = drive(base, pid, scripts, ["W2"], args)["W2"]
+    small, large = report["scale_1000"], report["scale_100000"]
+    report["p50_ratio"] = round(large["p50_ms"] / small["p50_ms"], 2)
+    print_table("W2 by table size", {"1,000": small, "100,000": large})
+    print(f"p50 at 100,000 / p50 at 1,000 = {report['p50_ratio']}x")
+    Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=10_000)
@@ -286,6 +321,11 @@ def main() -> int:
     parser.add_argument(
         "--compare", action="store_true", help="also run the Flask and FastAPI apps"
     )
+    parser.add_argument(
+        "--scale-check",
+        action="store_true",
+        help="W2 only, at --scale 1000 and 100000 (fresh SQLite files): the p50 ratio",
+    )
     parser.add_argument("--output", default=str(PROJECT / "bench" / "results.json"))
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -297,27 +337,18 @@ def main() -> int:
         print("bench/run.py needs the bench extra: pip install -e '.[bench]'", file=sys.stderr)
         return 2
 
-    from tests.servers import APISERVER, server_env
+    from tests.servers import APISERVER
 
     workdir = Path(tempfile.mkdtemp(prefix="apiserver-bench-"))
+    serve = [*APISERVER, "serve", "--port", "{port}", "--workers", "2"]
+    if args.scale_check:
+        return scale_check(args, workdir, serve)
     database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    print(f"seeding {args.scale} users, teams and tokens into {database_url} ...", file=sys.stderr)
-    data = seed(database_url, args.scale)
-    env = server_env(database_url, RATE_LIMITS="off", SECRET_KEY=BENCH_SECRET, LOG_LEVEL="WARNING")
-    env["BCRYPT_ROUNDS"] = "12"
-    scripts = {
-        "W1": LUA["W1"].replace("{TOKENS}", lua_list(data["tokens"][:2000])),
-        "W2": LUA["W2"].replace("{SCALE}", str(args.scale)).replace("{ADMIN}", data["admin_token"]),
-        "W3": LUA["W3"]
-        .replace("{IDS}", lua_list(data["team_ids"][:2000]))
-        .replace("{ADMIN}", data["admin_token"]),
-        "W4": LUA["W4"],
-    }
+    scripts, env = prepare(database_url, args.scale)
     workloads = args.workloads.split(",")
     report: dict = {"scale": args.scale, "database": database_url.split(":")[0]}
 
     print("product: apiserver serve --workers 2", file=sys.stderr)
-    serve = [*APISERVER, "serve", "--port", "{port}", "--workers", "2"]
     with serving(serve, env, workdir, "product") as (base, pid):
         report["product"] = drive(base, pid, scripts, workloads, args)
         if args.soak:
