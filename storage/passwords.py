@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 
 import bcrypt
@@ -14,7 +15,18 @@ def password_fits(password: str) -> bool:
     return len(password.encode("utf-8")) <= MAX_PASSWORD_BYTES
 
 
+def _refuse_the_event_loop() -> None:
+    """bcrypt takes about 0.2 s at cost 12: on the event loop it would stall every request the
+    worker holds. Handlers that reach it run in Connexion's thread pool (app.py)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return  # no loop in this thread: a worker thread, or the command line
+    raise RuntimeError("bcrypt must not run on the event loop")
+
+
 def hash_password(password: str, rounds: int) -> str:
+    _refuse_the_event_loop()
     if not password_fits(password):
         raise ValueError(f"passwords are limited to {MAX_PASSWORD_BYTES} bytes")
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds)).decode("ascii")
@@ -31,6 +43,7 @@ def verify_password(password: str, password_hash: str | None, rounds: int) -> bo
     An unknown user (``password_hash=None``) is checked against a dummy hash of the same cost,
     so that a login for a missing username takes as long as one with a wrong password.
     """
+    _refuse_the_event_loop()
     candidate = password.encode("utf-8")
     if len(candidate) > MAX_PASSWORD_BYTES:
         return False
