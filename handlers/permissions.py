@@ -6,6 +6,8 @@ for an anonymous call to an operation whose token is optional) and the path para
 raises ``NotFound`` (404, looked at first, for every caller), ``PermissionDenied`` (403) or
 ``Unauthenticated`` (401). Two things hold for every rule: internal service accounts pass once
 the object exists, and accounts that are not regular users (read-only) may read but never write.
+``check`` refuses read-only writers only after the rule has passed, so that a missing object is
+404 for them as for everyone else.
 """
 
 from __future__ import annotations
@@ -74,23 +76,29 @@ def self_or_admin(caller: Caller, params: dict) -> None:
         raise PermissionDenied("only the user themself or an administrator may do this")
 
 
+def _team_role(caller: Caller, params: dict) -> bool | None:
+    """The caller's role in the team (None: not a member). NotFound if the team does not exist,
+    or, on a member's path (``user_id``), if that user is not a member of it."""
+    return teams.membership(params["team_id"], caller.id, member_id=params.get("user_id"))
+
+
 @rule("team-member")
 def team_member(caller: Caller, params: dict) -> None:
-    role = teams.membership(params["team_id"], caller.id)
+    role = _team_role(caller, params)
     if role is None and not _privileged(caller):
         raise PermissionDenied("only the team's members and administrators may do this")
 
 
 @rule("team-leader")
 def team_leader(caller: Caller, params: dict) -> None:
-    role = teams.membership(params["team_id"], caller.id)
+    role = _team_role(caller, params)
     if not role and not _privileged(caller):
         raise PermissionDenied("only the team's leaders and administrators may do this")
 
 
 @rule("team-leader-or-self")
 def team_leader_or_self(caller: Caller, params: dict) -> None:
-    role = teams.membership(params["team_id"], caller.id)
+    role = _team_role(caller, params)
     if not role and not _privileged(caller) and params["user_id"] != caller.id:
         raise PermissionDenied(
             "only the team's leaders, administrators or the member themself may do this"
@@ -112,11 +120,12 @@ def check(rule_name: str, method: str, params: dict, caller: Caller | None) -> N
             raise Unauthenticated("this operation needs a bearer token")
         named.check(None, params)
         return
-    # Read-only accounts never write, except where anonymous callers may (signing up).
+    # The rule first: it looks the object up (404 for every caller) and may refuse (403).
+    named.check(caller, params)
+    # Then read-only accounts never write, except where anonymous callers may (signing up).
     writes = method.upper() not in SAFE_METHODS
     if writes and not caller.is_regular_user and not caller.is_internal and not named.anonymous:
         raise PermissionDenied("this account is read-only")
-    named.check(caller, params)
 
 
 def enforcing(rule_name: str | None, method: str, function: t.Callable) -> t.Callable:

@@ -41,15 +41,16 @@ def list_team_members(team_id, offset=0, limit=20):
 
 
 def add_team_member(team_id, body):
-    member = teams.add_member(team_id, body["user_id"], bool(body.get("is_leader", False)))
+    member, version = teams.add_member(team_id, body["user_id"], bool(body.get("is_leader", False)))
     location = f"{COLLECTION}{team_id}/members/{body['user_id']}"
-    return member, 201, {"Location": location}
+    return member, 201, {"Location": location, "ETag": etag(version)}
 
 
 def patch_team_member(team_id, user_id, body):
-    return teams.patch_member(team_id, user_id, body), 200
+    member, version = teams.patch_member(team_id, user_id, body, expected_versions())
+    return member, 200, {"ETag": etag(version)}
 
 
 def remove_team_member(team_id, user_id):
-    teams.remove_member(team_id, user_id)
+    teams.remove_member(team_id, user_id, expected_versions())
     return None, 204

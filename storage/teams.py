@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from models import Team, TeamMember, User
 from storage import patching, representations
@@ -20,19 +21,32 @@ def _missing(team_id: int) -> NotFound:
     return NotFound(f"team {team_id} does not exist")
 
 
-def membership(team_id: int, user_id: int) -> bool | None:
+def _not_a_member(team_id: int, user_id: int) -> NotFound:
+    return NotFound(f"user {user_id} is not a member of team {team_id}")
+
+
+def membership(team_id: int, user_id: int, member_id: int | None = None) -> bool | None:
     """None if ``user_id`` is not a member of the team, else whether they lead it.
-    NotFound if there is no such team."""
+
+    NotFound if there is no such team, or if ``member_id`` (the member a request is about) is
+    given and is not a member. One query either way.
+    """
+    caller, member = aliased(TeamMember), aliased(TeamMember)
+    query = (
+        select(Team.id, caller.is_leader)
+        .outerjoin(caller, (caller.team_id == Team.id) & (caller.user_id == user_id))
+        .where(Team.id == team_id)
+    )
+    if member_id is not None:
+        query = query.add_columns(member.user_id.label("member")).outerjoin(
+            member, (member.team_id == Team.id) & (member.user_id == member_id)
+        )
     with transaction() as session:
-        row = session.execute(
-            select(Team.id, TeamMember.is_leader)
-            .outerjoin(
-                TeamMember, (TeamMember.team_id == Team.id) & (TeamMember.user_id == user_id)
-            )
-            .where(Team.id == team_id)
-        ).first()
+        row = session.execute(query).first()
     if row is None:
         raise _missing(team_id)
+    if member_id is not None and row.member is None:
+        raise _not_a_member(team_id, member_id)
     return row.is_leader
 
 
@@ -148,7 +162,27 @@ def _leaders(session, team_id: int) -> int:
     )
 
 
-def add_member(team_id: int, user_id: int, is_leader: bool = False) -> dict:
+def member_version(user_version: int, is_leader: bool) -> int:
+    """A member's version, for its strong ETag. Members have no version column: their
+    representation is the user's short shape and ``is_leader``, so the tag is derived from the
+    user's version and ``is_leader``, and changes whenever either does."""
+    return 2 * user_version + int(is_leader)
+
+
+def _member(user: User, is_leader: bool) -> tuple[dict, int]:
+    return (
+        representations.team_member.dump({"user": user, "is_leader": is_leader}),
+        member_version(user.version, is_leader),
+    )
+
+
+def _refuse_unless_expected(team_id, user_id, version, expected_versions) -> None:
+    if expected_versions is not None and version not in expected_versions:
+        raise PreconditionFailed(f"member {user_id} of team {team_id} has changed")
+
+
+def add_member(team_id: int, user_id: int, is_leader: bool = False) -> tuple[dict, int]:
+    """Add a member; return it and its version."""
     try:
         with transaction() as session:
             _lock_team(session, team_id)
@@ -159,12 +193,23 @@ def add_member(team_id: int, user_id: int, is_leader: bool = False) -> dict:
                 raise Conflict(f"user {user_id} is already a member of team {team_id}")
             session.add(TeamMember(team_id=team_id, user_id=user_id, is_leader=is_leader))
             session.flush()
-            return representations.team_member.dump({"user": user, "is_leader": is_leader})
+            return _member(user, is_leader)
     except IntegrityError:
         raise Conflict(f"user {user_id} is already a member of team {team_id}") from None
 
 
-def patch_member(team_id: int, user_id: int, operations: list[dict]) -> dict:
+def patch_member(
+    team_id: int,
+    user_id: int,
+    operations: list[dict],
+    expected_versions: set[int] | None = None,
+) -> tuple[dict, int]:
+    """Apply a patch to a member; return it and its version.
+
+    ``expected_versions`` (If-Match) is compared under the team's lock, which every membership
+    change takes, so ``is_leader`` cannot change between the comparison and the write. (A
+    concurrent change to the user's names may; it commutes with this one.)
+    """
     with transaction() as session:
         _lock_team(session, team_id)
         row = session.execute(
@@ -173,12 +218,13 @@ def patch_member(team_id: int, user_id: int, operations: list[dict]) -> dict:
             .where(TeamMember.team_id == team_id, TeamMember.user_id == user_id)
         ).first()
         if row is None:
-            raise NotFound(f"user {user_id} is not a member of team {team_id}")
+            raise _not_a_member(team_id, user_id)
         member, user = row
-        document = representations.team_member.dump({"user": user, "is_leader": member.is_leader})
+        document, version = _member(user, member.is_leader)
         changes = patching.apply(
             document, operations, schema_name="TeamMemberPatchDocument", read_only=MEMBER_READ_ONLY
         )
+        _refuse_unless_expected(team_id, user_id, version, expected_versions)
         if "is_leader" in changes:
             member.is_leader = changes["is_leader"]
             session.flush()
@@ -186,16 +232,27 @@ def patch_member(team_id: int, user_id: int, operations: list[dict]) -> dict:
                 raise Conflict(
                     "a team needs a leader: promote someone before demoting the last one"
                 )
-        return representations.team_member.dump({"user": user, "is_leader": member.is_leader})
+        return _member(user, member.is_leader)
 
 
-def remove_member(team_id: int, user_id: int) -> None:
+def remove_member(team_id: int, user_id: int, expected_versions: set[int] | None = None) -> None:
+    """Remove a member; ``expected_versions`` (If-Match) is compared under the team's lock."""
     with transaction() as session:
         _lock_team(session, team_id)
+        if expected_versions is not None:
+            row = session.execute(
+                select(TeamMember.is_leader, User.version)
+                .join(User, User.id == TeamMember.user_id)
+                .where(TeamMember.team_id == team_id, TeamMember.user_id == user_id)
+            ).first()
+            if row is None:
+                raise _not_a_member(team_id, user_id)
+            version = member_version(row.version, row.is_leader)
+            _refuse_unless_expected(team_id, user_id, version, expected_versions)
         removed = session.execute(
             delete(TeamMember).where(TeamMember.team_id == team_id, TeamMember.user_id == user_id)
         )
         if removed.rowcount != 1:
-            raise NotFound(f"user {user_id} is not a member of team {team_id}")
+            raise _not_a_member(team_id, user_id)
         if _leaders(session, team_id) == 0:
             raise Conflict("a team needs a leader: promote someone before the last leader leaves")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import jsonpointer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -15,6 +16,7 @@ from storage.passwords import MAX_PASSWORD_BYTES, hash_password, password_fits, 
 ROLE_FLAGS = frozenset({"is_active", "is_regular_user", "is_admin"})
 NEED_PASSWORD = ROLE_FLAGS | {"email", "password"}
 READ_ONLY = frozenset({"id", "username", "created", "updated"})
+CURRENT_PASSWORD = "/current_password"  # a pseudo-field: test it to prove who you are
 PATCH_ATTEMPTS = 3
 
 
@@ -141,7 +143,10 @@ def patch_user(
 
 
 def _try_patch_user(user_id, operations, caller_id, caller_is_privileged, expected_versions):
-    operations, current_passwords = patching.split_tests(operations, "/current_password")
+    """One attempt, checking in the contract's order: the user exists (404); the caller may
+    write the fields the patch writes, with the proof it needs (403); the patched document is
+    valid (422); its ``test`` operations hold (409); If-Match (412); the email is free (409).
+    None when the user changed between the read and the write (patch again)."""
     with transaction() as session:
         user = session.get(User, user_id)
         if user is None:
@@ -154,26 +159,24 @@ def _try_patch_user(user_id, operations, caller_id, caller_is_privileged, expect
             else session.scalar(select(User.password_hash).where(User.id == caller_id))
         )
 
+    _authorise(operations, caller_is_privileged, caller_hash)
+    operations, _ = patching.split_tests(operations, CURRENT_PASSWORD)
+    # Validity first, without the test operations (they change nothing), then the tests.
     changes = patching.apply(
-        document, operations, schema_name="UserPatchDocument", read_only=READ_ONLY
+        document,
+        [op for op in operations if op["op"] != "test"],
+        schema_name="UserPatchDocument",
+        read_only=READ_ONLY,
     )
-    if changes.keys() & ROLE_FLAGS and not caller_is_privileged:
-        raise PermissionDenied(
-            "only administrators may change is_active, is_regular_user or is_admin"
-        )
-    if changes.keys() & NEED_PASSWORD and not _confirmed(current_passwords, caller_hash):
-        raise PermissionDenied(
-            "changing email, password or roles needs a preceding test of /current_password "
-            "with your own password"
-        )
+    if "password" in changes and not password_fits(changes["password"]):
+        raise _too_long_password()
+    patching.apply(document, operations, schema_name="UserPatchDocument", read_only=READ_ONLY)
     if expected_versions is not None and version not in expected_versions:
         raise PreconditionFailed(f"user {user_id} has changed (it is at version {version})")
     if "email" in changes:
         _raise_if_taken(email=changes["email"], exclude=user_id)
     values = dict(changes)
     if "password" in values:
-        if not password_fits(values["password"]):
-            raise _too_long_password()
         values["password_hash"] = hash_password(values.pop("password"), settings().bcrypt_rounds)
     if not values:
         return document_without_password(document), version
@@ -191,9 +194,69 @@ def _try_patch_user(user_id, operations, caller_id, caller_is_privileged, expect
         raise
 
 
+def _is_proof(operation: dict) -> bool:
+    """A ``test`` of /current_password: a pseudo-field, the caller's proof of identity."""
+    return operation["op"] == "test" and operation["path"] == CURRENT_PASSWORD
+
+
+def _written(operation: dict) -> frozenset[str]:
+    """The top-level fields an operation writes.
+
+    Decided from the operation alone, before the patch is applied: a ``replace`` with the
+    current value still writes the field, and ``move`` writes (removes) its ``from`` too.
+    Writing the whole document (pointer ``""``) is Unprocessable for every caller, so that no
+    patch needs to be applied before the caller's rights to it can be judged.
+    """
+    if operation["op"] == "test":
+        return frozenset()
+    pointers = [operation["path"]]
+    if operation["op"] == "move":
+        pointers.append(operation["from"])
+    fields = set()
+    for pointer in pointers:
+        try:
+            parts = jsonpointer.JsonPointer(pointer).parts
+        except jsonpointer.JsonPointerException:
+            continue  # the patch cannot apply: 422 later
+        if not parts:
+            raise Unprocessable("a patch may not write the whole document; patch its fields")
+        fields.add(parts[0])
+    return frozenset(fields)
+
+
+def _authorise(operations: list[dict], caller_is_privileged: bool, caller_hash: str) -> None:
+    """403 unless the caller may write every field the patch writes (422 if it writes the
+    whole document).
+
+    Role flags are for administrators. Email, password and role flags need a test of
+    /current_password with the caller's own password before the operation that writes them
+    (one after it does not count). Every such test must hold, wherever it is.
+    """
+    proven = writes_roles = unproven = False
+    for operation in operations:
+        if _is_proof(operation):
+            proven = True
+            continue
+        protected = _written(operation) & NEED_PASSWORD
+        writes_roles = writes_roles or bool(protected & ROLE_FLAGS)
+        unproven = unproven or bool(protected and not proven)
+    if writes_roles and not caller_is_privileged:
+        raise PermissionDenied(
+            "only administrators may change is_active, is_regular_user or is_admin"
+        )
+    if unproven:
+        raise PermissionDenied(
+            "changing email, password or roles needs a preceding test of /current_password "
+            "with your own password"
+        )
+    _, proofs = patching.split_tests(operations, CURRENT_PASSWORD)
+    if proofs and not _confirmed(proofs, caller_hash):
+        raise PermissionDenied("the test of /current_password failed: it is not your password")
+
+
 def _confirmed(current_passwords: list, caller_hash: str) -> bool:
     rounds = settings().bcrypt_rounds
-    return bool(current_passwords) and all(
+    return all(
         isinstance(value, str) and verify_password(value, caller_hash, rounds)
         for value in current_passwords
     )

@@ -99,6 +99,46 @@ def test_concurrent_leader_changes_never_leave_a_team_leaderless(live_app):
     assert sum(member["is_leader"] for member in members) == 1
 
 
+def test_concurrent_if_match_member_patches_have_one_winner(live_app):
+    """The member's ETag is compared under the team's lock: of writers holding the same tag,
+    exactly one changes the member; the others get 412."""
+    leaders = [
+        users.create_user(username=f"boss{n}", email=f"boss{n}@example.com", password="long enough")
+        for n in range(WRITERS)
+    ]
+    member = users.create_user(
+        username="member", email="member@example.com", password="long enough"
+    )
+    team, _ = teams.create_team("Contested members", leader_id=leaders[0]["id"])
+    for leader in leaders[1:]:
+        teams.add_member(team["id"], leader["id"], is_leader=True)
+    _, version = teams.add_member(team["id"], member["id"])
+    client = live_app.test_client()
+    client.get("/health/live")
+    url = f"/api/v1/teams/{team['id']}/members/{member['id']}"
+    tokens = [token_for(leader) for leader in leaders]
+
+    def toggle(writer: int, expected: str, is_leader: bool):
+        headers = {
+            "Authorization": f"Bearer {tokens[writer]}",
+            "Content-Type": "application/json-patch+json",
+            "If-Match": expected,
+        }
+        body = json.dumps([{"op": "replace", "path": "/is_leader", "value": is_leader}])
+        response = client.patch(url, content=body, headers=headers)
+        return response.status_code, response.headers.get("etag")
+
+    tag = f'"{version}"'
+    for round_ in range(ROUNDS):
+        promote = round_ % 2 == 0
+        with ThreadPoolExecutor(WRITERS) as pool:
+            results = list(pool.map(toggle, range(WRITERS), [tag] * WRITERS, [promote] * WRITERS))
+        assert sorted(status for status, _ in results) == [200] + [412] * (WRITERS - 1)
+        (tag,) = [etag for status, etag in results if status == 200]
+    members, _ = teams.list_members(team["id"], 0, WRITERS + 1)
+    assert [m["is_leader"] for m in members if m["user"]["id"] == member["id"]] == [True]
+
+
 def test_concurrent_signups_with_one_username_create_one_user(live_app):
     client = live_app.test_client()
     client.get("/health/live")

@@ -109,3 +109,76 @@ def test_permission_matrix(client, world, operation_id, method, path, rule, call
         assert response.status_code == 401, response.text
     else:
         assert response.status_code == 403, response.text
+
+
+# The same operations with the object the path names missing: existence is checked before any
+# rule, so every caller with a token gets 404 (read-only and internal accounts included).
+# A member's path names two objects, the team and the membership: either one missing is 404.
+MISSING = {"user_id": 999_999, "team_id": 999_999, "client_id": "no-such-client"}
+
+
+def missing_cases():
+    for operation_id, method, path, _rule in guarded_operations():
+        names = [name for name in MISSING if "{" + name + "}" in path]
+        if "{team_id}" in path and "{user_id}" in path:
+            names = ["team_id", "member"]
+        for name in names:
+            for caller in CALLERS:
+                yield pytest.param(
+                    operation_id, method, path, name, caller, id=f"{operation_id}-{name}-{caller}"
+                )
+
+
+@pytest.mark.parametrize(("operation_id", "method", "path", "missing", "caller"), missing_cases())
+def test_a_missing_object_is_404_for_every_caller(
+    client, world, operation_id, method, path, missing, caller
+):
+    params, body = request_for(operation_id, world)
+    if missing == "member":
+        params["user_id"] = world["newcomer"]  # carol exists but is not a member
+    else:
+        params[missing] = MISSING[missing]
+    headers = {} if caller == "anonymous" else auth(world["people"][caller])
+    if body is not None:
+        content_type = "application/json-patch+json" if method == "PATCH" else "application/json"
+        headers["Content-Type"] = content_type
+    response = client.request(
+        method,
+        path.format(**params),
+        headers=headers,
+        content=json.dumps(body) if body is not None else None,
+    )
+
+    expected = 401 if caller == "anonymous" else 404
+    assert response.status_code == expected, response.text
+
+
+def test_an_existing_object_refuses_read_only_writers_even_where_the_rule_lets_them(client, people):
+    """The read-only refusal comes after the rule: a read-only leader may read, not write."""
+    viewer, alice = people["readonly"], people["alice"]
+    team = client.post("/api/v1/teams/", json={"title": "Led by a viewer"}, headers=auth(alice))
+    team_url = f"/api/v1/teams/{team.json()['id']}"
+    added = client.post(
+        f"{team_url}/members/",
+        json={"user_id": viewer["id"], "is_leader": True},
+        headers=auth(alice),
+    )
+    assert added.status_code == 201, added.text
+    rename = json.dumps([{"op": "replace", "path": "/title", "value": "Renamed"}])
+    patch_headers = {"Content-Type": "application/json-patch+json"}
+
+    assert client.get(team_url, headers=auth(viewer)).status_code == 200
+    for response in (
+        client.patch(team_url, content=rename, headers={**auth(viewer), **patch_headers}),
+        client.delete(f"{team_url}/members/{viewer['id']}", headers=auth(viewer)),
+        client.post(
+            f"{team_url}/members/", json={"user_id": people["carol"]["id"]}, headers=auth(viewer)
+        ),
+        client.delete(team_url, headers=auth(viewer)),
+    ):
+        assert response.status_code == 403, response.text
+        assert response.json()["detail"] == "this account is read-only"
+    # Internal service accounts are read-only too, yet pass every rule once the object exists.
+    robot = auth(people["internal"])
+    renamed = client.patch(team_url, content=rename, headers={**robot, **patch_headers})
+    assert renamed.status_code == 200, renamed.text

@@ -326,3 +326,82 @@ def test_a_deleted_team_is_404_for_everyone_internal_accounts_included(client, p
     for who in ("internal", "admin", "alice"):
         assert client.get(members_url(team), headers=auth(people[who])).status_code == 404
         assert client.get(f"{TEAMS}{team['id']}", headers=auth(people[who])).status_code == 404
+
+
+PROMOTE = [{"op": "replace", "path": "/is_leader", "value": True}]
+DEMOTE = [{"op": "replace", "path": "/is_leader", "value": False}]
+
+
+def test_member_patch_answers_an_etag_and_honours_if_match(client, people, team):
+    bob = members_url(team, people["bob"])
+    alice = auth(people["alice"])
+    carol = client.post(members_url(team), json={"user_id": people["carol"]["id"]}, headers=alice)
+    assert carol.status_code == 201
+    assert carol.headers["etag"].startswith('"')
+
+    promoted = patch(client, bob, PROMOTE, alice)
+    assert promoted.status_code == 200
+    first = promoted.headers["etag"]
+    # The same state has the same tag: a no-op patch answers it again.
+    assert patch(client, bob, PROMOTE, alice).headers["etag"] == first
+
+    demoted = patch(client, bob, DEMOTE, {**alice, "If-Match": first})
+    assert demoted.status_code == 200, demoted.text
+    second = demoted.headers["etag"]
+    assert second != first
+
+    stale = patch(client, bob, PROMOTE, {**alice, "If-Match": first})
+    assert stale.status_code == 412
+    assert stale.headers["content-type"] == "application/problem+json"
+    weak = patch(client, bob, PROMOTE, {**alice, "If-Match": f"W/{second}"})
+    assert weak.status_code == 412
+    members = client.get(members_url(team), headers=alice).json()
+    assert [m["is_leader"] for m in members if m["user"]["id"] == people["bob"]["id"]] == [False]
+
+    assert patch(client, bob, PROMOTE, {**alice, "If-Match": f'"0", {second}'}).status_code == 200
+    assert patch(client, bob, DEMOTE, {**alice, "If-Match": "*"}).status_code == 200
+
+
+def test_a_member_etag_changes_when_the_users_short_shape_does(client, people, team):
+    """The member representation holds the user's names: renaming changes the strong tag."""
+    bob = members_url(team, people["bob"])
+    alice = auth(people["alice"])
+    before = patch(client, bob, DEMOTE, alice).headers["etag"]
+    renamed = patch(
+        client,
+        f"/api/v1/users/{people['bob']['id']}",
+        [{"op": "replace", "path": "/first_name", "value": "Robert"}],
+        auth(people["bob"]),
+    )
+    assert renamed.status_code == 200
+
+    after = patch(client, bob, DEMOTE, alice)
+    assert after.headers["etag"] != before
+    assert patch(client, bob, PROMOTE, {**alice, "If-Match": before}).status_code == 412
+
+
+def test_member_delete_honours_if_match(client, people, team):
+    bob = members_url(team, people["bob"])
+    alice = auth(people["alice"])
+    current = patch(client, bob, DEMOTE, alice).headers["etag"]
+    promoted = patch(client, bob, PROMOTE, alice).headers["etag"]
+    assert promoted != current
+
+    stale = client.delete(bob, headers={**alice, "If-Match": current})
+    assert stale.status_code == 412
+    assert stale.headers["content-type"] == "application/problem+json"
+    assert client.get(members_url(team), headers=alice).headers["x-total-count"] == "2"
+
+    assert client.delete(bob, headers={**alice, "If-Match": promoted}).status_code == 204
+    # Gone: 404 before any precondition.
+    assert client.delete(bob, headers={**alice, "If-Match": promoted}).status_code == 404
+    assert patch(client, bob, PROMOTE, {**alice, "If-Match": promoted}).status_code == 404
+
+
+def test_the_etag_of_an_added_member_is_the_one_its_patch_expects(client, people, team):
+    alice = auth(people["alice"])
+    added = client.post(members_url(team), json={"user_id": people["carol"]["id"]}, headers=alice)
+    carol = members_url(team, people["carol"])
+
+    response = patch(client, carol, PROMOTE, {**alice, "If-Match": added.headers["etag"]})
+    assert response.status_code == 200, response.text

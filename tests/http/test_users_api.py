@@ -318,3 +318,120 @@ def test_signup_admin_mode(client, people, monkeypatch):
     assert regular.status_code == 403
     assert admin.status_code == 201
     assert admin.json()["is_active"] is True and admin.json()["is_regular_user"] is True
+
+
+# Order of checks inside a PATCH: authorisation (403: which fields the caller may write, and the
+# current_password proof) -> semantic validation (422) -> conflicts and preconditions (409, 412).
+@pytest.mark.parametrize(
+    ("operations", "status"),
+    [
+        # A non-admin writing a role flag is 403 whatever else is wrong with the patch.
+        (
+            [
+                {"op": "test", "path": "/first_name", "value": "not this"},
+                {"op": "replace", "path": "/is_admin", "value": True},
+            ],
+            403,
+        ),
+        ([{"op": "replace", "path": "/is_admin", "value": "yes"}], 403),
+        # Writing a role flag is refused even when the value would not change.
+        ([{"op": "replace", "path": "/is_admin", "value": False}], 403),
+        # Email without the proof: 403 before the invalid address is looked at.
+        ([{"op": "replace", "path": "/email", "value": "not an address"}], 403),
+        (
+            [
+                {"op": "test", "path": "/current_password", "value": "wrong"},
+                {"op": "replace", "path": "/email", "value": "not an address"},
+            ],
+            403,
+        ),
+        # Moving the email away writes it too.
+        ([{"op": "move", "from": "/email", "path": "/first_name"}], 403),
+        # A wrong current_password is refused even when nothing needs it.
+        (
+            [
+                {"op": "test", "path": "/current_password", "value": "wrong"},
+                {"op": "replace", "path": "/first_name", "value": "Al"},
+            ],
+            403,
+        ),
+        # Semantic validation before a failed test.
+        (
+            [
+                {"op": "test", "path": "/first_name", "value": "not this"},
+                {"op": "replace", "path": "/first_name", "value": "x" * 31},
+            ],
+            422,
+        ),
+        (
+            [
+                {"op": "test", "path": "/first_name", "value": "not this"},
+                {"op": "replace", "path": "/username", "value": "mallory"},
+            ],
+            422,
+        ),
+    ],
+)
+def test_patch_checks_authorisation_then_validity_then_conflicts(
+    client, people, operations, status
+):
+    response = patch(client, url(people["alice"]), operations, auth(people["alice"]))
+    assert response.status_code == status, response.text
+
+
+def test_an_over_long_password_is_422_before_a_failed_test_or_a_stale_etag(
+    client, people, password
+):
+    proof = {"op": "test", "path": "/current_password", "value": password}
+    too_long = {"op": "replace", "path": "/password", "value": "é" * 37}  # 74 bytes
+    failing = {"op": "test", "path": "/first_name", "value": "not this"}
+
+    conflicting = patch(
+        client, url(people["alice"]), [proof, failing, too_long], auth(people["alice"])
+    )
+    stale = patch(
+        client,
+        url(people["alice"]),
+        [proof, too_long],
+        {**auth(people["alice"]), "If-Match": '"9"'},
+    )
+
+    assert conflicting.status_code == 422, conflicting.text
+    assert stale.status_code == 422, stale.text
+    assert stale.json()["errors"][0]["field"] == "password"
+
+
+def test_the_current_password_must_precede_what_it_unlocks(client, people, password):
+    proof = {"op": "test", "path": "/current_password", "value": password}
+    change = {"op": "replace", "path": "/email", "value": "new@example.com"}
+    rename = {"op": "replace", "path": "/first_name", "value": "Al"}
+
+    after = patch(client, url(people["alice"]), [change, proof], auth(people["alice"]))
+    assert after.status_code == 403, after.text
+    assert "preceding" in after.json()["detail"]
+    # Anywhere before the operation it unlocks will do.
+    before = patch(client, url(people["alice"]), [rename, proof, change], auth(people["alice"]))
+    assert before.status_code == 200, before.text
+    assert before.json()["email"] == "new@example.com"
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        {"op": "replace", "path": "", "value": {}},
+        {"op": "remove", "path": ""},
+        {"op": "copy", "from": "", "path": ""},
+        {"op": "move", "from": "", "path": "/first_name"},
+    ],
+)
+@pytest.mark.parametrize("who", ["alice", "admin"])
+def test_writing_the_whole_document_is_422_for_everyone(client, people, password, who, operation):
+    """Whatever the caller's rights: a patch writes fields, never the whole document."""
+    operations = [
+        {"op": "test", "path": "/current_password", "value": password},
+        {"op": "replace", "path": "/is_admin", "value": True},
+        operation,
+    ]
+    response = patch(client, url(people["alice"]), operations, auth(people[who]))
+    assert response.status_code == 422, response.text
+    assert "whole document" in response.json()["detail"]

@@ -73,3 +73,14 @@ def test_passwords_over_72_bytes_are_refused_not_truncated():
 def test_get_user_by_username_of_a_missing_user():
     with pytest.raises(NotFound):
         users.get_user_by_username("nobody")
+
+
+def test_patching_a_missing_user_is_not_found_before_any_refusal():
+    caller = make_user()
+    with pytest.raises(NotFound):
+        users.patch_user(
+            999_999,
+            [{"op": "replace", "path": "/is_admin", "value": True}],
+            caller_id=caller["id"],
+            caller_is_privileged=False,
+        )
