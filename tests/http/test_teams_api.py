@@ -103,6 +103,27 @@ def test_list_pages_at_the_edges(client, people):
     assert f'<{TEAMS}?offset=4&limit=2>; rel="prev"' in beyond.headers["link"]
 
 
+def test_every_page_of_every_team_even_with_gaps_in_the_ids(client, people):
+    """An admin's pages skip to their first id through the narrow index: deleted teams leave
+    gaps, and the pages must still be exactly the table in id order, cut every ``limit``."""
+    admin = auth(people["admin"])
+    ids = [
+        client.post(TEAMS, json={"title": f"Team {n}"}, headers=admin).json()["id"]
+        for n in range(9)
+    ]
+    for gone in (ids[0], ids[4], ids[5]):
+        assert client.delete(f"{TEAMS}{gone}", headers=admin).status_code == 204
+    remaining = [team_id for team_id in ids if team_id not in (ids[0], ids[4], ids[5])]
+
+    pages = [
+        client.get(f"{TEAMS}?limit=2&offset={offset}", headers=admin) for offset in range(0, 8, 2)
+    ]
+
+    assert [team["id"] for page in pages for team in page.json()] == remaining
+    assert {page.headers["x-total-count"] for page in pages} == {str(len(remaining))}
+    assert pages[-1].json() == []
+
+
 def test_members_read_the_team_outsiders_do_not(client, people, team):
     url = f"{TEAMS}{team['id']}"
     assert client.get(url, headers=auth(people["bob"])).status_code == 200
