@@ -70,6 +70,7 @@ def get_team(team_id: int) -> tuple[dict, int]:
 _TEAMS = Team.__table__
 _MEMBERS = TeamMember.__table__
 _TEAM_COLUMNS = [_TEAMS.c[name] for name in representations.team.fields]
+_dump_teams = representations.rows_dumper(representations.team)
 # Built once: the two list pages (every team, or a member's teams) and their counts, each an
 # indexed query, read without an ORM session. A page of every team first finds its first id by
 # skipping ``offset`` entries of the narrow index on teams.id (ix_teams_id; a fraction of the
@@ -109,7 +110,7 @@ def list_teams(offset: int, limit: int, member_id: int | None = None) -> tuple[l
     with reading() as connection:
         total = connection.scalar(count, values)
         rows = connection.execute(page, values).mappings().all()
-    return representations.team.dump(rows, many=True), total
+    return _dump_teams(rows), total
 
 
 def patch_team(

@@ -120,6 +120,9 @@ _LIVE_ACCESS_TOKEN = (
 )
 
 
+_dump_users = representations.rows_dumper(representations.user)
+
+
 def access_token_info(access_token: str) -> dict | None:
     """Who a live access token acts for, in one query; None if unknown, expired or revoked,
     or if its user is inactive."""
@@ -134,7 +137,7 @@ def access_token_info(access_token: str) -> dict | None:
         "sub": str(user["id"]),
         "scope": user["scope"],
         "client_id": user["client_id"],
-        "user": representations.user.dump(user),
+        "user": _dump_users([user])[0],
         "is_internal": user["is_internal"],
     }
 
