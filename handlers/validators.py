@@ -136,6 +136,18 @@ class MultiPartFormValidator(_FormValidationMixin, MultiPartFormDataValidator):
     pass
 
 
+# Parameter schemas live as long as the app: one validator each, not one per request.
+_VALIDATORS: dict[int, tuple[dict, Draft4Validator]] = {}
+
+
+def _validator_for(schema: dict) -> Draft4Validator:
+    cached = _VALIDATORS.get(id(schema))
+    if cached is None or cached[0] is not schema:  # the same id may be a new object
+        cached = schema, Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+        _VALIDATORS[id(schema)] = cached
+    return cached[1]
+
+
 class ParametersValidator(ParameterValidator):
     """Validates every parameter and reports all failures at once."""
 
@@ -171,8 +183,7 @@ class ParametersValidator(ParameterValidator):
             return [{"field": field, "message": "is required"}] if param.get("required") else []
         if is_nullable(param) and is_null(value):
             return []
-        schema = param.get("schema", param)
-        validator = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+        validator = _validator_for(param.get("schema", param))
         return [
             {"field": field, "message": describe(error)} for error in validator.iter_errors(value)
         ]
