@@ -64,6 +64,9 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # 16 MiB of page cache per connection (SQLite's default is 2 MiB): deep list pages skip
+    # through many index pages, which then come from memory, not from a read() each.
+    cursor.execute("PRAGMA cache_size=-16384")
     cursor.close()
 
 

@@ -71,18 +71,27 @@ _TEAMS = Team.__table__
 _MEMBERS = TeamMember.__table__
 _TEAM_COLUMNS = [_TEAMS.c[name] for name in representations.team.fields]
 _dump_teams = representations.rows_dumper(representations.team)
-# Built once: the two list pages (every team, or a member's teams) and their counts, each an
-# indexed query, read without an ORM session. A page of every team first finds its first id by
-# skipping ``offset`` entries of the narrow index on teams.id (ix_teams_id; a fraction of the
-# table's pages), then reads its rows by primary key.
-_FIRST_ID_OF_PAGE = (
-    select(_TEAMS.c.id).order_by(_TEAMS.c.id).offset(bindparam("offset")).limit(1).scalar_subquery()
+
+
+# Built once: the list pages (every team, or a member's teams) and their counts, each an
+# indexed query, read without an ORM session. A page of every team finds its first id in the
+# narrow index on teams.id (ix_teams_id), skipping ``offset`` entries from the front or, past the
+# middle, the fewer entries from the back (skipping is linear: ~8 ns an entry on SQLite), then
+# reads its rows by primary key.
+def _page_of_all_teams(first_id):
+    return (
+        select(*_TEAM_COLUMNS)
+        .where(_TEAMS.c.id >= first_id.limit(1).scalar_subquery())
+        .order_by(_TEAMS.c.id)
+        .limit(bindparam("limit"))
+    )
+
+
+_ALL_TEAMS_FROM_THE_FRONT = _page_of_all_teams(
+    select(_TEAMS.c.id).order_by(_TEAMS.c.id).offset(bindparam("skip"))
 )
-_ALL_TEAMS = (
-    select(*_TEAM_COLUMNS)
-    .where(_TEAMS.c.id >= _FIRST_ID_OF_PAGE)
-    .order_by(_TEAMS.c.id)
-    .limit(bindparam("limit"))
+_ALL_TEAMS_FROM_THE_BACK = _page_of_all_teams(
+    select(_TEAMS.c.id).order_by(_TEAMS.c.id.desc()).offset(bindparam("skip"))
 )
 _ALL_TEAMS_COUNT = select(func.count()).select_from(_TEAMS)
 _MEMBER_TEAMS = (
@@ -101,15 +110,20 @@ _MEMBER_TEAMS_COUNT = (
 def list_teams(offset: int, limit: int, member_id: int | None = None) -> tuple[list[dict], int]:
     """A page of teams by id, and how many there are: all of them, or those ``member_id``
     belongs to."""
-    page, count = (
-        (_ALL_TEAMS, _ALL_TEAMS_COUNT)
-        if member_id is None
-        else (_MEMBER_TEAMS, _MEMBER_TEAMS_COUNT)
-    )
-    values = {"offset": offset, "limit": limit, "member_id": member_id}
     with reading() as connection:
-        total = connection.scalar(count, values)
-        rows = connection.execute(page, values).mappings().all()
+        if member_id is not None:
+            values = {"offset": offset, "limit": limit, "member_id": member_id}
+            total = connection.scalar(_MEMBER_TEAMS_COUNT, values)
+            rows = connection.execute(_MEMBER_TEAMS, values).mappings().all()
+            return _dump_teams(rows), total
+        total = connection.scalar(_ALL_TEAMS_COUNT)
+        if offset >= total:
+            return [], total
+        if offset < total // 2:
+            page, skip = _ALL_TEAMS_FROM_THE_FRONT, offset
+        else:
+            page, skip = _ALL_TEAMS_FROM_THE_BACK, total - 1 - offset
+        rows = connection.execute(page, {"skip": skip, "limit": limit}).mappings().all()
     return _dump_teams(rows), total
 
 
