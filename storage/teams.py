@@ -25,24 +25,36 @@ def _not_a_member(team_id: int, user_id: int) -> NotFound:
     return NotFound(f"user {user_id} is not a member of team {team_id}")
 
 
+def _membership_query(with_member: bool):
+    """Built once per shape: the team, the caller's role in it, and (on a member's path) whether
+    that member exists, in one query of primary-key lookups."""
+    caller, member = aliased(TeamMember), aliased(TeamMember)
+    query = (
+        select(Team.id, caller.is_leader)
+        .outerjoin(caller, (caller.team_id == Team.id) & (caller.user_id == bindparam("user_id")))
+        .where(Team.id == bindparam("team_id"))
+    )
+    if with_member:
+        query = query.add_columns(member.user_id.label("member")).outerjoin(
+            member, (member.team_id == Team.id) & (member.user_id == bindparam("member_id"))
+        )
+    return query
+
+
+_MEMBERSHIP = _membership_query(with_member=False)
+_MEMBERSHIP_AND_MEMBER = _membership_query(with_member=True)
+
+
 def membership(team_id: int, user_id: int, member_id: int | None = None) -> bool | None:
     """None if ``user_id`` is not a member of the team, else whether they lead it.
 
     NotFound if there is no such team, or if ``member_id`` (the member a request is about) is
     given and is not a member. One query either way.
     """
-    caller, member = aliased(TeamMember), aliased(TeamMember)
-    query = (
-        select(Team.id, caller.is_leader)
-        .outerjoin(caller, (caller.team_id == Team.id) & (caller.user_id == user_id))
-        .where(Team.id == team_id)
-    )
-    if member_id is not None:
-        query = query.add_columns(member.user_id.label("member")).outerjoin(
-            member, (member.team_id == Team.id) & (member.user_id == member_id)
-        )
-    with transaction() as session:
-        row = session.execute(query).first()
+    query = _MEMBERSHIP if member_id is None else _MEMBERSHIP_AND_MEMBER
+    values = {"team_id": team_id, "user_id": user_id, "member_id": member_id}
+    with reading() as connection:
+        row = connection.execute(query, values).first()
     if row is None:
         raise _missing(team_id)
     if member_id is not None and row.member is None:
