@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
+import threading
 
 import bcrypt
+
+# As many hashes at once as there are cores. More would only share the cores, so that every
+# password check in the queue finished late instead of the first ones finishing on time.
+_CORES = threading.BoundedSemaphore(os.cpu_count() or 1)
 
 # bcrypt only reads the first 72 bytes; bcrypt 5 raises on longer input instead of truncating.
 MAX_PASSWORD_BYTES = 72
@@ -29,7 +35,8 @@ def hash_password(password: str, rounds: int) -> str:
     _refuse_the_event_loop()
     if not password_fits(password):
         raise ValueError(f"passwords are limited to {MAX_PASSWORD_BYTES} bytes")
-    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds)).decode("ascii")
+    with _CORES:
+        return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds)).decode("ascii")
 
 
 @functools.cache
@@ -49,7 +56,8 @@ def verify_password(password: str, password_hash: str | None, rounds: int) -> bo
         return False
     stored = password_hash.encode("ascii") if password_hash else _dummy_hash(rounds)
     try:
-        matched = bcrypt.checkpw(candidate, stored)
+        with _CORES:
+            matched = bcrypt.checkpw(candidate, stored)
     except ValueError:  # a malformed stored hash
         return False
     return matched and password_hash is not None
