@@ -3,15 +3,43 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import os
 import threading
 
 import bcrypt
 
+
+class FirstComeSlots:
+    """A semaphore that serves waiting threads in arrival order (``threading.Semaphore`` lets a
+    newcomer overtake a thread it has just woken, which starves a few of them for seconds)."""
+
+    def __init__(self, slots: int) -> None:
+        self._lock = threading.Lock()
+        self._free = slots
+        self._waiting: collections.deque[threading.Event] = collections.deque()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._free and not self._waiting:
+                self._free -= 1
+                return
+            turn = threading.Event()
+            self._waiting.append(turn)
+        turn.wait()  # the slot is handed over by __exit__
+
+    def __exit__(self, *exc) -> None:
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().set()
+            else:
+                self._free += 1
+
+
 # As many hashes at once as there are cores. More would only share the cores, so that every
 # password check in the queue finished late instead of the first ones finishing on time.
-_CORES = threading.BoundedSemaphore(os.cpu_count() or 1)
+_CORES = FirstComeSlots(os.cpu_count() or 1)
 
 # bcrypt only reads the first 72 bytes; bcrypt 5 raises on longer input instead of truncating.
 MAX_PASSWORD_BYTES = 72

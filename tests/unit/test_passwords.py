@@ -21,3 +21,29 @@ def test_bcrypt_runs_in_a_worker_thread_of_the_loop():
         return await asyncio.to_thread(verify_password, "long enough", hashed, 4)
 
     assert asyncio.run(in_a_thread()) is True
+
+
+def test_first_come_slots_serve_waiting_threads_in_arrival_order():
+    import threading
+    import time
+
+    from storage.passwords import FirstComeSlots
+
+    slots, served = FirstComeSlots(1), []
+
+    def use(name):
+        with slots:
+            served.append(name)
+            time.sleep(0.02)
+
+    holder = threading.Thread(target=use, args=("first",))
+    holder.start()
+    time.sleep(0.005)
+    waiters = []
+    for name in ("second", "third", "fourth"):
+        waiters.append(threading.Thread(target=use, args=(name,)))
+        waiters[-1].start()
+        time.sleep(0.002)
+    for thread in (holder, *waiters):
+        thread.join()
+    assert served == ["first", "second", "third", "fourth"]
