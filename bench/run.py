@@ -27,7 +27,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -219,30 +218,6 @@ def run_wrk(base: str, script: str, duration: int, connections: int) -> dict:
     }
 
 
-@contextlib.contextmanager
-def serving(command: list[str], env: dict[str, str], cwd: Path, name: str) -> Iterator[tuple]:
-    """Start a server command on a free port (``{port}`` in it); yield (base URL, pid)."""
-    from tests.servers import free_port, wait_for
-
-    port = free_port()
-    log = (cwd / f"{name}.log").open("w")
-    process = subprocess.Popen(
-        [part.replace("{port}", str(port)) for part in command],
-        cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{base}/health/ready")
-        yield base, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-
-
 def drive(base: str, pid: int, scripts: dict, names: list[str], args) -> dict:
     results = {}
     for name in names:
@@ -312,10 +287,12 @@ def prepare(database_url: str, scale: int) -> tuple[dict, dict]:
 
 def scale_check(args, workdir: Path, serve: list[str]) -> int:
     """W2 on 1,000 and on 100,000 teams: how much a page's latency grows with the table."""
+    from tests.servers import serving
+
     report = {}
     for scale in (1_000, 100_000):
         scripts, env = prepare(f"sqlite:///{workdir / f'scale-{scale}.db'}", scale)
-        with serving(serve, env, workdir, f"scale-{scale}") as (base, pid):
+        with serving(serve, workdir, env, f"scale-{scale}") as (base, pid):
             report[f"scale_{scale}"] = drive(base, pid, scripts, ["W2"], args)["W2"]
     small, large = report["scale_1000"], report["scale_100000"]
     report["p50_ratio"] = round(large["p50_ms"] / small["p50_ms"], 2)
@@ -355,7 +332,7 @@ def main() -> int:
         print("bench/run.py needs the bench extra: pip install -e '.[bench]'", file=sys.stderr)
         return 2
 
-    from tests.servers import APISERVER
+    from tests.servers import APISERVER, serving
 
     workdir = Path(tempfile.mkdtemp(prefix="apiserver-bench-"))
     serve = [*APISERVER, "serve", "--port", "{port}", "--workers", "2"]
@@ -391,11 +368,11 @@ def main() -> int:
         }
         for name, command in others.items():
             print(f"{name}: {' '.join(command[1:])}", file=sys.stderr)
-            with serving(command, env, workdir, name) as (base, pid):
+            with serving(command, workdir, env, name) as (base, pid):
                 report[name] = drive(base, pid, scripts, compared, args)
             print_table(name, report[name])
     print("product: apiserver serve --workers 2", file=sys.stderr)
-    with serving(serve, env, workdir, "product") as (base, pid):
+    with serving(serve, workdir, env, "product") as (base, pid):
         report["product"] = drive(base, pid, scripts, workloads, args)
         if args.soak:
             with MemorySampler(pid, interval=1.0) as memory:

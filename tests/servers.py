@@ -49,12 +49,16 @@ def apiserver(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.Complete
 
 
 @contextlib.contextmanager
-def running_server(cwd: Path, env: dict[str, str], *args: str) -> Iterator[str]:
-    """``apiserver serve`` in ``cwd``; yields its base URL; stops it afterwards."""
+def serving(
+    command: list[str], cwd: Path, env: dict[str, str], name: str = "server"
+) -> Iterator[tuple[str, int]]:
+    """Run a server ``command`` in ``cwd`` (``{port}`` in it becomes a free port) until
+    ``/health/ready`` answers; yield its base URL and process id; stop it afterwards. Its output
+    goes to ``cwd/NAME-PORT.log``."""
     port = free_port()
-    log = (cwd / f"server-{port}.log").open("w")
-    server = subprocess.Popen(
-        [*APISERVER, "serve", "--port", str(port), *args],
+    log = (cwd / f"{name}-{port}.log").open("w")
+    process = subprocess.Popen(
+        [part.replace("{port}", str(port)) for part in command],
         cwd=cwd,
         env=env,
         stdout=log,
@@ -63,11 +67,18 @@ def running_server(cwd: Path, env: dict[str, str], *args: str) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/health/ready")
-        yield base
+        yield base, process.pid
     finally:
-        server.terminate()
+        process.terminate()
         try:
-            server.wait(timeout=15)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            server.kill()
+            process.kill()
         log.close()
+
+
+@contextlib.contextmanager
+def running_server(cwd: Path, env: dict[str, str], *args: str) -> Iterator[str]:
+    """``apiserver serve`` in ``cwd``; yields its base URL; stops it afterwards."""
+    with serving([*APISERVER, "serve", "--port", "{port}", *args], cwd, env) as (base, _pid):
+        yield base
