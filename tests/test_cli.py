@@ -208,3 +208,23 @@ def test_sdk_command(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sdk, "generate_typescript", broken)
     assert app.main(["sdk", "typescript", str(tmp_path)]) == 1
     assert "generator failed" in capsys.readouterr().err
+
+
+def test_metrics_add_up_every_worker(tmp_path):
+    """/metrics of `serve --workers 2` counts the requests every worker answered, not only the
+    requests of the worker that happens to answer the scrape."""
+    import re
+
+    with running_server(
+        tmp_path, server_env(f"sqlite:///{tmp_path / 'm.db'}"), "--workers", "2"
+    ) as base:
+        for _ in range(40):  # a new connection each: gunicorn hands them to both workers
+            with urllib.request.urlopen(f"{base}/health/live", timeout=10) as response:
+                assert response.status == 200
+        with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
+            text = response.read().decode()
+    counted = re.search(
+        r'apiserver_requests_total\{[^}]*operation_id="get_liveness"[^}]*\} (\S+)', text
+    )
+    assert counted is not None, text
+    assert float(counted.group(1)) == 40
