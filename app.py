@@ -106,13 +106,16 @@ def on_the_event_loop(function: t.Callable) -> t.Callable:
     return wrapper
 
 
-def runs_on_the_event_loop(method: str, operation: dict) -> bool:
+def runs_on_the_event_loop(method: str, operation: dict, settings: Settings) -> bool:
     """Bearer-protected reads on SQLite: their handlers do a few dozen microseconds of work in
-    this process (SQLite readers never wait in WAL mode), less than the hop to a thread costs.
-    Writes (which may wait for SQLite's lock), anything that checks a password (bcrypt), and
-    every handler on PostgreSQL (which waits on the network) run in Connexion's thread pool."""
+    this process (SQLite readers never wait in WAL mode, and the loop reads through a connection
+    of its own), less than the hop to a thread costs. Writes (which may wait for SQLite's lock),
+    anything that checks a password (bcrypt), every handler on PostgreSQL (which waits on the
+    network), and every handler when rate limits are counted in Redis (a network call per
+    request) run in Connexion's thread pool."""
     protected = any("oauth2" in requirement for requirement in operation.get("security", []))
-    return db.is_embedded() and method == "GET" and protected
+    counts_in_redis = settings.rate_limits and bool(settings.redis_url)
+    return db.is_embedded() and method == "GET" and protected and not counts_in_redis
 
 
 def resolve_handler(function_name: str) -> t.Callable:
@@ -123,7 +126,8 @@ def resolve_handler(function_name: str) -> t.Callable:
     rule = operation.get("x-permission")
     guarded = permissions.enforcing(rule, method, function)
     handler = with_json_content_type(limited_per_caller(guarded))
-    return on_the_event_loop(handler) if runs_on_the_event_loop(method, operation) else handler
+    inline = runs_on_the_event_loop(method, operation, db.settings())
+    return on_the_event_loop(handler) if inline else handler
 
 
 def redirect_to_ui(request) -> RedirectResponse:

@@ -50,7 +50,12 @@ def configure(settings: Settings) -> None:
     _state.rates = {
         field.removeprefix("rate_limit_"): parse(getattr(settings, field)) for field in RATE_FIELDS
     }
-    storage = storage_from_string(settings.redis_url or "memory://")
+    storage = (
+        # A Redis that does not answer must cost a request one second at most (then fail open).
+        storage_from_string(settings.redis_url, socket_timeout=1, socket_connect_timeout=1)
+        if settings.redis_url
+        else storage_from_string("memory://")
+    )
     _state.limiter = SlidingWindowCounterRateLimiter(storage)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import threading
@@ -23,19 +24,27 @@ _UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
 SessionFactory = sessionmaker(expire_on_commit=False)
 
 _engine: Engine | None = None
+# SQLite only: the event loop's connections, in a pool of their own that never makes it wait
+# (threads blocked on the write queue may hold every connection of the main pool). One loop
+# reads one query at a time, so in practice this is one connection per worker.
+_loop_engine: Engine | None = None
 # Told +1 / -1 as connections leave and return to the pool (the metrics gauge listens).
 POOL_OBSERVERS: list = []
 _settings: Settings | None = None
 
 
-def make_engine(database_url: str, settings: Settings | None = None) -> Engine:
+def make_engine(
+    database_url: str, settings: Settings | None = None, *, never_waits: bool = False
+) -> Engine:
     settings = settings or Settings()
     if database_url.startswith("sqlite"):
+        pooling = (
+            {"pool_size": 1, "max_overflow": -1}  # -1: open another rather than wait
+            if never_waits
+            else {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
+        )
         engine = create_engine(
-            database_url,
-            connect_args={"check_same_thread": False, "timeout": 15},
-            pool_size=settings.db_pool_size,
-            max_overflow=settings.db_max_overflow,
+            database_url, connect_args={"check_same_thread": False, "timeout": 15}, **pooling
         )
         event.listen(engine, "connect", _configure_sqlite)
         _queue_sqlite_writers(engine)
@@ -62,36 +71,42 @@ def _watch_pool(engine: Engine) -> None:
 
 
 DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+# How long a writer waits for this process's queue before it goes on anyway and leaves the
+# waiting to SQLite's busy handler (as long as the engine's busy timeout).
+WRITE_QUEUE_TIMEOUT = 15
 
 
 def _queue_sqlite_writers(engine: Engine) -> None:
-    """Let one thread of this process at a time hold SQLite's write lock.
+    """Let one connection of this process at a time hold SQLite's write lock.
 
     SQLite has one writer. Threads that meet a held lock sleep in its busy handler for 1, 2,
     5, 10... ms at a time, so a dozen concurrent writers in one worker turned a 1 ms write into a
-    p99 of a second. Here they queue on a mutex instead, taken at a transaction's first write
-    (where SQLite takes its lock) and released when it ends; only writers of other processes
-    still meet the busy handler.
+    p99 of a second. Here they queue on a mutex instead, taken at a connection's first write
+    (where SQLite takes its lock) and released when the connection goes back to the pool, after
+    its COMMIT or ROLLBACK, or when it is invalidated or closed. Writers of other processes still
+    meet the busy handler.
     """
     lock = threading.Lock()
+    holders: set[int] = set()  # id() of the DBAPI connections that hold the lock
 
     def before_write(connection, cursor, statement, parameters, context, executemany) -> None:
-        if not connection.info.get("writing") and statement.lstrip()[:7].upper().startswith(DML):
-            lock.acquire()
-            connection.info["writing"] = True
+        key = id(cursor.connection)
+        if key in holders or not statement.lstrip()[:7].upper().startswith(DML):
+            return
+        if lock.acquire(timeout=WRITE_QUEUE_TIMEOUT):
+            holders.add(key)
+        else:
+            log.warning("SQLite write queue: waited %s s; writing anyway", WRITE_QUEUE_TIMEOUT)
 
-    def after_transaction(connection, *args) -> None:
-        if connection.info.pop("writing", False):
-            lock.release()
-
-    def after_reset(dbapi_connection, record, reset_state) -> None:
-        if record.info.pop("writing", False):  # a connection returned mid-transaction
+    def release(dbapi_connection, *args) -> None:
+        key = id(dbapi_connection)
+        if dbapi_connection is not None and key in holders:
+            holders.discard(key)
             lock.release()
 
     event.listen(engine, "before_cursor_execute", before_write)
-    event.listen(engine, "commit", after_transaction)
-    event.listen(engine, "rollback", after_transaction)
-    event.listen(engine.pool, "reset", after_reset)
+    for moment in ("checkin", "invalidate", "close", "close_detached"):
+        event.listen(engine.pool, moment, release)
 
 
 def _configure_sqlite(dbapi_connection, connection_record) -> None:
@@ -107,11 +122,15 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
 
 def configure(settings: Settings) -> Engine:
     """Create the engine for ``settings.database_url`` and bind the session factory to it."""
-    global _engine, _settings
-    if _engine is not None:
-        _engine.dispose()
+    global _engine, _loop_engine, _settings
+    for engine_in_use in (_engine, _loop_engine):
+        if engine_in_use is not None:
+            engine_in_use.dispose()
     _settings = settings
     _engine = make_engine(settings.database_url, settings)
+    _loop_engine = None
+    if _engine.dialect.name == "sqlite":
+        _loop_engine = make_engine(settings.database_url, settings, never_waits=True)
     SessionFactory.configure(bind=_engine)
     return _engine
 
@@ -146,10 +165,27 @@ def _database_errors() -> Iterator[None]:
         raise InvalidInput("a value is not valid for the database") from error
 
 
+def _on_the_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _bind() -> Engine | Connection:
+    """What this thread works through: the configured engine (tests: one connection), or on
+    SQLite's event loop thread, that thread's own connection."""
+    bind = SessionFactory.kw["bind"]
+    if _loop_engine is not None and isinstance(bind, Engine) and _on_the_event_loop():
+        return _loop_engine
+    return bind
+
+
 @contextlib.contextmanager
 def transaction() -> Iterator[Session]:
     """One unit of work: commits when the block ends, rolls back if it raises."""
-    with _database_errors(), SessionFactory.begin() as session:
+    with _database_errors(), SessionFactory(bind=_bind()) as session, session.begin():
         yield session
 
 
@@ -160,7 +196,7 @@ def reading() -> Iterator[Connection]:
     The hot read paths (the token check of every request, list pages) use it; anything that
     writes uses ``transaction``.
     """
-    bind = SessionFactory.kw["bind"]
+    bind = _bind()
     with _database_errors():
         if isinstance(bind, Connection):  # tests: the connection every session of a test shares
             yield bind

@@ -116,6 +116,8 @@ def require_user(user_id: int) -> None:
 def list_users(offset: int, limit: int) -> tuple[list[dict], int]:
     with transaction() as session:
         total = session.scalar(select(func.count()).select_from(User))
+        if offset >= total:  # past the end: no need to skip through the whole table
+            return [], total
         page = session.scalars(select(User).order_by(User.id).offset(offset).limit(limit))
         return [representations.user.dump(user) for user in page], total
 

@@ -1,0 +1,61 @@
+"""The SQLite write queue of storage.db: one writer per process at a time, never a stuck one."""
+
+import threading
+import time
+
+from storage import db
+
+
+def make(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'queue.db'}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    return engine
+
+
+def write(engine, value: int) -> float:
+    started = time.monotonic()
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"INSERT INTO t VALUES ({value})")
+    return time.monotonic() - started
+
+
+def test_a_broken_connection_gives_its_place_back(tmp_path):
+    engine = make(tmp_path)
+    broken = engine.connect()
+    broken.exec_driver_sql("INSERT INTO t VALUES (1)")  # takes the queue's lock
+    broken.invalidate()
+    broken.close()
+
+    assert write(engine, 2) < 1  # a leaked lock would make it wait WRITE_QUEUE_TIMEOUT
+
+
+def test_a_rolled_back_writer_gives_its_place_back(tmp_path):
+    engine = make(tmp_path)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("INSERT INTO t VALUES (1)")
+        connection.rollback()
+
+    assert write(engine, 2) < 1
+
+
+def test_concurrent_writers_take_turns_without_errors(tmp_path):
+    engine = make(tmp_path)
+    errors = []
+
+    def writer(first: int) -> None:
+        try:
+            for value in range(first, first + 20):
+                write(engine, value)
+        except Exception as error:  # pragma: no cover - the assertion below reports it
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(n * 100,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM t").scalar() == 160
