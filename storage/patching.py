@@ -35,14 +35,12 @@ def apply(
 
     ``document`` holds the patchable fields and the read-only ones (so that ``test`` can look
     at them); changing a read-only field, adding an unknown one or removing a required one is
-    Unprocessable, as is a result the contract's ``schema_name`` rejects.
+    Unprocessable, as is a result the contract's ``schema_name`` rejects. The changes are
+    checked before the ``test`` operations, so that an invalid patch is 422 even when one of its
+    tests would also fail (409): semantic validation comes before conflicts.
     """
-    try:
-        patched = jsonpatch.apply_patch(copy.deepcopy(document), operations)
-    except jsonpatch.JsonPatchTestFailed as failure:
-        raise Conflict(f"a test operation failed: {failure}") from None
-    except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as error:
-        raise Unprocessable(f"the patch cannot be applied: {error}") from None
+    changes = [operation for operation in operations if operation.get("op") != "test"]
+    patched = _applied(document, changes)
     if not isinstance(patched, dict):
         raise Unprocessable("the patch replaced the whole document")
 
@@ -71,4 +69,15 @@ def apply(
     if errors:
         summary = "; ".join(f"{e['field']} {e['message']}" for e in errors)
         raise Unprocessable(f"the patched document is invalid: {summary}", errors=errors)
+    if len(changes) != len(operations):
+        _applied(document, operations)  # now the tests, each against the state it follows
     return {key: result[key] for key in touched if key in result}
+
+
+def _applied(document: dict, operations: list[dict]):
+    try:
+        return jsonpatch.apply_patch(copy.deepcopy(document), operations)
+    except jsonpatch.JsonPatchTestFailed as failure:
+        raise Conflict(f"a test operation failed: {failure}") from None
+    except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as error:
+        raise Unprocessable(f"the patch cannot be applied: {error}") from None

@@ -177,6 +177,22 @@ def test_leaders_patch_the_title_members_may_not(client, people, team):
         ([{"op": "remove", "path": "/title"}], 422),
         ([{"op": "replace", "path": "/id", "value": 5}], 422),
         ([{"op": "test", "path": "/title", "value": "Wrong"}], 409),
+        # Semantic validation (422) comes before conflicts (409), wherever the test stands.
+        (
+            [
+                {"op": "test", "path": "/title", "value": "Wrong"},
+                {"op": "replace", "path": "/title", "value": "ab"},
+            ],
+            422,
+        ),
+        # A test sees the document as the operations before it left it.
+        (
+            [
+                {"op": "replace", "path": "/title", "value": "Renamed"},
+                {"op": "test", "path": "/title", "value": "Renamed"},
+            ],
+            200,
+        ),
         ([{"op": "replace", "path": "/title"}], 400),
         ([{"op": "remove", "path": "/missing"}], 422),
         ([{"op": "move", "from": "/missing", "path": "/title"}], 422),
