@@ -136,16 +136,16 @@ class MultiPartFormValidator(_FormValidationMixin, MultiPartFormDataValidator):
     pass
 
 
-# Parameter schemas live as long as the app: one validator each, not one per request.
+# Parameter schemas live as long as the app: one validator each, not one per request. Each
+# entry keeps its schema alive, so no other object can take its id.
 _VALIDATORS: dict[int, tuple[dict, Draft4Validator]] = {}
 
 
 def _validator_for(schema: dict) -> Draft4Validator:
-    cached = _VALIDATORS.get(id(schema))
-    if cached is None or cached[0] is not schema:  # the same id may be a new object
-        cached = schema, Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
-        _VALIDATORS[id(schema)] = cached
-    return cached[1]
+    if id(schema) not in _VALIDATORS:
+        validator = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+        _VALIDATORS[id(schema)] = (schema, validator)
+    return _VALIDATORS[id(schema)][1]
 
 
 class ParametersValidator(ParameterValidator):

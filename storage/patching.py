@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import typing as t
 
 import jsonpatch
 import jsonpointer
@@ -29,7 +30,12 @@ def split_tests(operations: list[dict], path: str) -> tuple[list[dict], list]:
 
 
 def apply(
-    document: dict, operations: list[dict], *, schema_name: str, read_only: frozenset[str]
+    document: dict,
+    operations: list[dict],
+    *,
+    schema_name: str,
+    read_only: frozenset[str],
+    check: t.Callable[[dict], None] | None = None,
 ) -> dict:
     """Apply ``operations`` to ``document``; return the fields whose values changed.
 
@@ -37,7 +43,8 @@ def apply(
     at them); changing a read-only field, adding an unknown one or removing a required one is
     Unprocessable, as is a result the contract's ``schema_name`` rejects. The changes are
     checked before the ``test`` operations, so that an invalid patch is 422 even when one of its
-    tests would also fail (409): semantic validation comes before conflicts.
+    tests would also fail (409): semantic validation comes before conflicts. ``check`` receives
+    the changed fields for the rules a schema cannot say, after the schema and before the tests.
     """
     changes = [operation for operation in operations if operation.get("op") != "test"]
     patched = _applied(document, changes)
@@ -69,9 +76,12 @@ def apply(
     if errors:
         summary = "; ".join(f"{e['field']} {e['message']}" for e in errors)
         raise Unprocessable(f"the patched document is invalid: {summary}", errors=errors)
+    changed = {key: result[key] for key in touched if key in result}
+    if check is not None:
+        check(changed)
     if len(changes) != len(operations):
         _applied(document, operations)  # now the tests, each against the state it follows
-    return {key: result[key] for key in touched if key in result}
+    return changed
 
 
 def _applied(document: dict, operations: list[dict]):

@@ -163,16 +163,13 @@ def _try_patch_user(user_id, operations, caller_id, caller_is_privileged, expect
 
     _authorise(operations, caller_is_privileged, caller_hash)
     operations, _ = patching.split_tests(operations, CURRENT_PASSWORD)
-    # Validity first, without the test operations (they change nothing), then the tests.
     changes = patching.apply(
         document,
-        [op for op in operations if op["op"] != "test"],
+        operations,
         schema_name="UserPatchDocument",
         read_only=READ_ONLY,
+        check=_refuse_too_long_password,
     )
-    if "password" in changes and not password_fits(changes["password"]):
-        raise _too_long_password()
-    patching.apply(document, operations, schema_name="UserPatchDocument", read_only=READ_ONLY)
     if expected_versions is not None and version not in expected_versions:
         raise PreconditionFailed(f"user {user_id} has changed (it is at version {version})")
     if "email" in changes:
@@ -194,6 +191,11 @@ def _try_patch_user(user_id, operations, caller_id, caller_is_privileged, expect
     except IntegrityError:
         _raise_if_taken(email=changes.get("email"), exclude=user_id)
         raise
+
+
+def _refuse_too_long_password(changes: dict) -> None:
+    if "password" in changes and not password_fits(changes["password"]):
+        raise _too_long_password()
 
 
 def _is_proof(operation: dict) -> bool:
