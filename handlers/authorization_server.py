@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import json
 from types import SimpleNamespace
 from urllib.parse import unquote, urlencode
 
@@ -31,6 +32,25 @@ from storage.secrets import new_token, secret_matches
 # oauthlib uses the URI for nothing else, so the endpoints are given this one.
 ENDPOINT_URI = "https://apiserver/auth/oauth2/{}"
 REALM = 'Basic realm="apiserver"'
+# What each RFC 6749 error means, for the errors oauthlib raises without a description.
+DESCRIPTIONS = {
+    "invalid_request": "The request is malformed: a parameter is missing, repeated or invalid.",
+    "invalid_client": (
+        "Client authentication failed: the client is unknown, its secret is wrong, or it must "
+        "authenticate (HTTP Basic, or the client_id and client_secret parameters) and did not."
+    ),
+    "invalid_grant": "The grant is invalid, expired or revoked, or belongs to another client.",
+    "unauthorized_client": "This client may not use this grant type.",
+    "unsupported_grant_type": "This grant type is not supported.",
+    "invalid_scope": "A requested scope is unknown, or not one this client may have.",
+    "unsupported_token_type": "This kind of token cannot be revoked.",
+    "server_error": "The server failed to handle this request.",
+    "temporarily_unavailable": "The server cannot answer right now; try again shortly.",
+}
+PUBLIC_INTROSPECTION = (
+    "Only confidential clients may introspect tokens: authenticate with the client's secret "
+    "(HTTP Basic, or the client_id and client_secret parameters)."
+)
 
 
 class StorageValidator(RequestValidator):
@@ -200,7 +220,25 @@ def endpoints() -> tuple[TokenEndpoint, RevocationEndpoint, IntrospectEndpoint]:
 Response = tuple[dict, str, int]
 
 
-def _finish(headers: dict, body: str, status: int) -> Response:
+def _described(body: str, default: str | None = None) -> str:
+    """``body`` with an ``error_description`` when it is an error that came without one."""
+    try:
+        document = json.loads(body) if body else None
+    except ValueError:
+        return body
+    if not isinstance(document, dict) or "error" not in document or document.get(
+        "error_description"
+    ):
+        return body
+    document["error_description"] = default or DESCRIPTIONS.get(
+        document["error"], "The request failed."
+    )
+    return json.dumps(document)
+
+
+def _finish(headers: dict, body: str, status: int, invalid_client: str | None = None) -> Response:
+    if status >= 400:
+        body = _described(body, invalid_client if status == 401 else None)
     headers = {key: value for key, value in headers.items() if key != "WWW-Authenticate"}
     if status == 401:
         headers["WWW-Authenticate"] = REALM
@@ -214,10 +252,13 @@ def _error(error: errors.OAuth2Error) -> Response:
     return _finish(dict(error.headers), error.json, error.status_code)
 
 
-def _call(endpoint_method, name: str, params: dict, headers: dict) -> Response:
+def _call(
+    endpoint_method, name: str, params: dict, headers: dict, invalid_client: str | None = None
+) -> Response:
     try:
         return _finish(
-            *endpoint_method(ENDPOINT_URI.format(name), "POST", urlencode(params), headers)
+            *endpoint_method(ENDPOINT_URI.format(name), "POST", urlencode(params), headers),
+            invalid_client=invalid_client,
         )
     except errors.OAuth2Error as error:
         return _error(error)
@@ -246,4 +287,10 @@ def revocation_response(params: dict, headers: dict) -> Response:
 
 
 def introspection_response(params: dict, headers: dict) -> Response:
-    return _call(endpoints()[2].create_introspect_response, "introspect", params, headers)
+    return _call(
+        endpoints()[2].create_introspect_response,
+        "introspect",
+        params,
+        headers,
+        invalid_client=PUBLIC_INTROSPECTION,
+    )

@@ -19,7 +19,7 @@ from connexion.context import receive as current_receive
 from connexion.context import scope as current_scope
 from connexion.decorators import StarletteDecorator
 from connexion.frameworks.starlette import Starlette as StarletteFramework
-from connexion.security import OAuthSecurityHandler
+from connexion.security import NO_VALUE, BasicSecurityHandler, OAuthSecurityHandler
 
 
 class DecoratedOnceOperation(AsyncOperation):
@@ -58,8 +58,19 @@ class OAuthSecurity(OAuthSecurityHandler):
         return OAuthSecurityHandler._accepts_kwarg(func, keyword)
 
 
+class ClientAuthenticationInTheHandler(BasicSecurityHandler):
+    """The ``clientBasic`` scheme documents OAuth 2 client authentication on the token,
+    revocation and introspection endpoints. oauthlib checks it in the handler, where it also
+    accepts the form-parameter alternative (which OpenAPI 3.0 cannot declare) and answers in
+    RFC 6749's format; here it is left to the operation's anonymous alternative (``{}``)."""
+
+    def get_fn(self, security_scheme, required_scopes):
+        return lambda request: NO_VALUE
+
+
 class App(AsyncApp):
     def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, security_map={"oauth2": OAuthSecurity}, **kwargs)
+        security_map = {"oauth2": OAuthSecurity, "basic": ClientAuthenticationInTheHandler}
+        super().__init__(*args, security_map=security_map, **kwargs)
         # The APIs are added later (add_api): from then on they make DecoratedOnceOperations.
         self._middleware_app.api_cls = DecoratedOnceApi

@@ -31,6 +31,7 @@ class Caller:
     scopes: frozenset[str]
     client_id: str
     is_internal: bool
+    version: int  # of the user row: the ETag of /users/me
 
     @property
     def is_admin(self) -> bool:
@@ -48,6 +49,7 @@ def caller_from(info: dict) -> Caller:
         scopes=frozenset(info["scope"].split()),
         client_id=info["client_id"],
         is_internal=bool(info["is_internal"]),
+        version=int(info["version"]),
     )
 
 

@@ -21,8 +21,9 @@ def create_user(body):
 
 
 def get_current_user():
-    # The token check already loaded the caller: no second query.
-    return current_caller().user, 200
+    # The token check already loaded the caller and its version: no second query.
+    caller = current_caller()
+    return representation(caller.user, caller.version)
 
 
 def get_user(user_id):

@@ -175,36 +175,55 @@ def registered_scopes() -> tuple[str, ...]:
     return tuple(flows["password"]["scopes"])
 
 
+NO_NUL = "^[^\\u0000]*$"  # the pattern every free-text input declares
+
+
+def _pattern_message(schema: dict) -> str:
+    """A pattern in words: the schema's description says what it accepts (never the regex)."""
+    if schema.get("pattern") == NO_NUL:
+        return "must not contain NUL characters"
+    described = schema.get("description", "").strip().rstrip(".")
+    return f"must be {described[0].lower()}{described[1:]}" if described else "has an invalid format"
+
+
 MESSAGES: dict[str, Any] = {
-    "minLength": lambda n: f"must be at least {n} characters long",
-    "maxLength": lambda n: f"must be at most {n} characters long",
-    "pattern": lambda pattern: f"must match {pattern}",
-    "format": lambda name: f"must be a valid {name}",
-    "type": lambda name: f"must be of type {name}",
-    "enum": lambda values: "must be one of: " + ", ".join(map(str, values)),
-    "minimum": lambda n: f"must be at least {n}",
-    "maximum": lambda n: f"must be at most {n}",
-    "minItems": lambda n: f"must have at least {n} items",
-    "maxItems": lambda n: f"must have at most {n} items",
-    "minProperties": lambda n: f"must have at least {n} properties",
-    "maxProperties": lambda n: f"must have at most {n} properties",
-    "uniqueItems": lambda _: "must not repeat items",
-    "additionalProperties": lambda _: "is not allowed",
-    "required": lambda _: "is required",
-    "oneOf": lambda _: "must match exactly one of the allowed shapes",
-    "anyOf": lambda _: "must match one of the allowed shapes",
-    "not": lambda _: "is not allowed",
+    "minLength": lambda n, _: f"must be at least {n} characters long",
+    "maxLength": lambda n, _: f"must be at most {n} characters long",
+    "pattern": lambda _, schema: _pattern_message(schema),
+    "format": lambda name, _: f"must be a valid {name}",
+    "type": lambda name, _: f"must be of type {name}",
+    "enum": lambda values, _: "must be one of: " + ", ".join(map(str, values)),
+    "minimum": lambda n, _: f"must be at least {n}",
+    "maximum": lambda n, _: f"must be at most {n}",
+    "minItems": lambda n, _: f"must have at least {n} items",
+    "maxItems": lambda n, _: f"must have at most {n} items",
+    "minProperties": lambda n, _: f"must have at least {n} properties",
+    "maxProperties": lambda n, _: f"must have at most {n} properties",
+    "uniqueItems": lambda _, __: "must not repeat items",
+    "additionalProperties": lambda _, __: "is not allowed",
+    "required": lambda _, __: "is required",
+    "oneOf": lambda _, __: "matches none of the accepted shapes",
+    "anyOf": lambda _, __: "matches none of the accepted shapes",
+    "not": lambda _, __: "is not allowed",
 }
 
 
 def describe(error: ValidationError) -> str:
     """What a schema violation means, without quoting the value (it may be a password)."""
     message = MESSAGES.get(str(error.validator))
-    return message(error.validator_value) if message else "is invalid"
+    return message(error.validator_value, error.schema) if message else "is invalid"
 
 
 def field_errors(error: ValidationError, prefix: str = "") -> list[dict]:
-    """``{field, message}`` items for one schema violation; one per missing or extra property."""
+    """``{field, message}`` items for one schema violation; one per missing or extra property.
+
+    A value that matches none of a ``oneOf``'s shapes (a JSON Patch operation, say) is
+    explained by the shape it was meant to be: see ``_closest_shape``.
+    """
+    if error.validator == "oneOf" and error.context:
+        closest = _closest_shape(error)
+        if closest is not None:
+            return [item for sub in closest for item in field_errors(sub, prefix)]
     path = [str(part) for part in error.absolute_path]
     if prefix:
         path.insert(0, prefix)
@@ -217,3 +236,45 @@ def field_errors(error: ValidationError, prefix: str = "") -> list[dict]:
     else:
         return [{"field": ".".join(path) or "body", "message": describe(error)}]
     return [{"field": ".".join([*path, name]), "message": describe(error)} for name in names]
+
+
+def _closest_shape(error: ValidationError) -> list[ValidationError] | None:
+    """The errors of the ``oneOf`` shape an object was meant to be, or None.
+
+    Shapes are told apart by their ``enum`` properties (a patch operation's ``op``, then its
+    ``path``): each in turn narrows the shapes to those that accept the object's value. A value
+    no remaining shape accepts is the error, listing every value they would accept; once the
+    enums agree, the remaining shape's own errors (a value of the wrong type, say) are.
+    """
+    shapes = error.schema["oneOf"]
+    instance = error.instance
+    if not all("properties" in shape for shape in shapes):
+        return None
+    if not isinstance(instance, dict):
+        return [_error_at(error, "type", "object", {"type": "object"})]
+    candidates = list(range(len(shapes)))
+    keys = [key for key, prop in shapes[0]["properties"].items() if "enum" in prop]
+    for key in keys:
+        accepting = [i for i in candidates if key in shapes[i]["properties"]]
+        allowed = [v for i in accepting for v in shapes[i]["properties"][key].get("enum", [])]
+        if key not in instance:
+            return [_error_at(error, "required", [key], shapes[accepting[0]])]
+        narrowed = [i for i in accepting if instance[key] in shapes[i]["properties"][key]["enum"]]
+        if not narrowed:
+            unique = list(dict.fromkeys(allowed))
+            return [_error_at(error, "enum", unique, {"enum": unique}, child=key)]
+        candidates = narrowed
+    by_shape: dict[int, list[ValidationError]] = {}
+    for sub in error.context:
+        by_shape.setdefault(sub.relative_schema_path[0], []).append(sub)
+    best = min(candidates, key=lambda i: len(by_shape.get(i, [])))
+    return by_shape.get(best) or None
+
+
+def _error_at(error, validator, value, schema, child=None) -> ValidationError:
+    """A ValidationError like ``error``'s, about its object (or the object's ``child``)."""
+    return ValidationError(
+        "", validator=validator, validator_value=value, schema=schema,
+        instance=error.instance if child is None else error.instance.get(child),
+        path=list(error.absolute_path) + ([child] if child is not None else []),
+    )  # fmt: skip

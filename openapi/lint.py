@@ -3,7 +3,7 @@
 Beyond OpenAPI validity (openapi-spec-validator, on the root document and on the bundle), the
 project's own rules: unique snake_case operationIds; every operation documents 400, and 401 and
 403 when it needs a token; request objects set ``additionalProperties: false``; every integer
-and string input is bounded; static paths come before templated ones that would capture them;
+and string input is bounded, and every string input refuses NUL characters; static paths come before templated ones that would capture them;
 every example validates against its schema; links name operations that exist.
 """
 
@@ -20,6 +20,16 @@ from openapi_spec_validator.readers import read_from_filename
 import openapi
 
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+# Strings with a NUL character in various places: a pattern that matches none refuses NUL.
+NUL_PROBES = ("\x00", "a\x00", "\x00a", "a\x00b", "/\x00", "a@b.c\x00")
+
+
+def refuses_nul(schema: dict) -> bool:
+    """True if an input string schema refuses NUL characters (PostgreSQL cannot store them)."""
+    if "enum" in schema:
+        return True
+    pattern = schema.get("pattern")
+    return pattern is not None and not any(re.search(pattern, probe) for probe in NUL_PROBES)
 
 
 def where(node: Any) -> str:
@@ -122,8 +132,15 @@ class Linter:
             {"minimum", "maximum"} <= set(resolved) or "enum" in resolved
         ):
             self.report(resolved, f"{label}: {what}: an input integer needs minimum and maximum")
-        elif kind == "string" and "maxLength" not in resolved and "enum" not in resolved:
-            self.report(resolved, f"{label}: {what}: an input string needs maxLength (or enum)")
+        elif kind == "string":
+            if "maxLength" not in resolved and "enum" not in resolved:
+                self.report(resolved, f"{label}: {what}: an input string needs maxLength (or enum)")
+            if not refuses_nul(resolved):
+                self.report(
+                    resolved,
+                    f"{label}: {what}: an input string must refuse NUL characters: a pattern "
+                    f"such as {openapi.NO_NUL} (or an enum)",
+                )
 
     def check_links(self) -> None:
         known = {operation.get("operationId") for _, _, operation in self.operations()}

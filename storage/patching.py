@@ -1,6 +1,12 @@
-"""RFC 6902 JSON Patch applied to a resource's patchable document, then checked against the
-contract's schema for that document. Errors are domain errors: a failed ``test`` is a Conflict,
-anything that cannot apply or breaks a rule is Unprocessable."""
+"""RFC 6902 JSON Patch applied to a resource's document, under the rules the contract gives.
+
+Each resource's patch-operation schema in the contract (``TeamPatchOperation``, ...) names the
+paths an operation may write and the schema of each path's value; the request validator has
+already held every operation to it. What a schema cannot check is the document after ``move``,
+``copy`` and ``remove``: here every changed field must still be there, writable, and valid for
+its value schema (422). A failed ``test`` is a Conflict (409). Messages name the operation by
+its index and never repeat a value: a patch may carry a password.
+"""
 
 from __future__ import annotations
 
@@ -17,77 +23,100 @@ from storage.errors import Conflict, Unprocessable
 
 
 @functools.cache
-def _validator(schema_name: str) -> Draft4Validator:
-    schema = openapi.bundle()["components"]["schemas"][schema_name]
-    return Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+def writable_fields(operation_schema: str) -> dict[str, Draft4Validator]:
+    """Field -> validator of its value, for the fields ``operation_schema`` lets ``replace``."""
+    schemas = openapi.bundle()["components"]["schemas"]
+    fields = {}
+    for shape in schemas[operation_schema]["oneOf"]:
+        properties = shape["properties"]
+        if "replace" not in properties["op"]["enum"]:
+            continue
+        value = properties["value"]
+        if "$ref" in value:
+            value = schemas[value["$ref"].rsplit("/", 1)[-1]]
+        for pointer in properties["path"]["enum"]:
+            fields[pointer.lstrip("/")] = Draft4Validator(
+                value, format_checker=Draft4Validator.FORMAT_CHECKER
+            )
+    return fields
 
 
-def split_tests(operations: list[dict], path: str) -> tuple[list[dict], list]:
-    """Take out the ``test`` operations on ``path`` (a pseudo-field such as /current_password)."""
-    tests = [op["value"] for op in operations if op["op"] == "test" and op["path"] == path]
-    rest = [op for op in operations if not (op["op"] == "test" and op["path"] == path)]
-    return rest, tests
+def tests_of(operations: list[dict], pointer: str) -> list:
+    """The values of the ``test`` operations on ``pointer`` (a pseudo-field such as
+    /current_password, which the caller checks itself)."""
+    return [op["value"] for op in operations if op["op"] == "test" and op["path"] == pointer]
 
 
 def apply(
     document: dict,
     operations: list[dict],
     *,
-    schema_name: str,
-    read_only: frozenset[str],
+    operation_schema: str,
+    pseudo_fields: frozenset[str] = frozenset(),
     check: t.Callable[[dict], None] | None = None,
 ) -> dict:
     """Apply ``operations`` to ``document``; return the fields whose values changed.
 
-    ``document`` holds the patchable fields and the read-only ones (so that ``test`` can look
-    at them); changing a read-only field, adding an unknown one or removing a required one is
-    Unprocessable, as is a result the contract's ``schema_name`` rejects. The changes are
-    checked before the ``test`` operations, so that an invalid patch is 422 even when one of its
-    tests would also fail (409): semantic validation comes before conflicts. ``check`` receives
-    the changed fields for the rules a schema cannot say, after the schema and before the tests.
+    ``document`` holds the writable fields and the read-only ones (so that ``test`` can look at
+    them). The changes are checked before the ``test`` operations, so that an invalid patch is
+    422 even when one of its tests would also fail (409): semantic validation comes before
+    conflicts. ``check`` receives the changed fields for the rules a schema cannot say, after
+    the schema and before the tests. ``test`` operations of ``pseudo_fields`` are skipped: the
+    caller has checked them.
     """
-    changes = [operation for operation in operations if operation.get("op") != "test"]
-    patched = _applied(document, changes)
+    numbered = [
+        (index, operation)
+        for index, operation in enumerate(operations)
+        if not (operation["op"] == "test" and operation["path"] in pseudo_fields)
+    ]
+    patched = _applied(document, [item for item in numbered if item[1]["op"] != "test"])
     if not isinstance(patched, dict):
-        raise Unprocessable("the patch replaced the whole document")
+        raise Unprocessable("the patch replaced the whole document; patch its fields")
 
-    touched = {
+    fields = writable_fields(operation_schema)
+    touched = sorted(
         key
         for key in set(document) | set(patched)
         if document.get(key, ...) != patched.get(key, ...)
-    }
-    frozen = sorted(touched & read_only)
-    if frozen:
-        raise Unprocessable(
-            f"read-only field(s): {', '.join(frozen)}",
-            errors=[{"field": name, "message": "is read-only"} for name in frozen],
-        )
-    # Untouched placeholders (None, such as a password that is never shown) are not checked.
-    result = {
-        key: value
-        for key, value in patched.items()
-        if key not in read_only and (key in touched or value is not None)
-    }
-    errors = [
-        item
-        for error in _validator(schema_name).iter_errors(result)
-        for item in openapi.field_errors(error)
-    ]
+    )
+    errors = []
+    for key in touched:
+        if key not in fields:
+            errors.append({"field": key, "message": "is read-only"})
+        elif key not in patched:
+            errors.append({"field": key, "message": "cannot be removed"})
+        else:
+            errors += [
+                {"field": key, "message": openapi.describe(error)}
+                for error in fields[key].iter_errors(patched[key])
+            ]
     if errors:
         summary = "; ".join(f"{e['field']} {e['message']}" for e in errors)
         raise Unprocessable(f"the patched document is invalid: {summary}", errors=errors)
-    changed = {key: result[key] for key in touched if key in result}
+    changed = {key: patched[key] for key in touched}
     if check is not None:
         check(changed)
-    if len(changes) != len(operations):
-        _applied(document, operations)  # now the tests, each against the state it follows
+    if any(operation["op"] == "test" for _, operation in numbered):
+        _applied(document, numbered)  # now the tests, each against the state it follows
     return changed
 
 
-def _applied(document: dict, operations: list[dict]):
-    try:
-        return jsonpatch.apply_patch(copy.deepcopy(document), operations)
-    except jsonpatch.JsonPatchTestFailed as failure:
-        raise Conflict(f"a test operation failed: {failure}") from None
-    except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as error:
-        raise Unprocessable(f"the patch cannot be applied: {error}") from None
+def _applied(document: dict, numbered: list[tuple[int, dict]]):
+    """``document`` after the operations, applied one by one so that an error names its own."""
+    result = copy.deepcopy(document)
+    for index, operation in numbered:
+        where = f"operation {index} ({operation['op']} {operation['path']})"
+        try:
+            result = jsonpatch.apply_patch(result, [operation], in_place=True)
+        except jsonpatch.JsonPatchTestFailed:
+            raise Conflict(
+                f"{where} failed: the document holds another value there",
+                errors=[{"field": str(index), "message": "test failed"}],
+            ) from None
+        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException):
+            # The libraries' messages quote the document and the value: never pass them on.
+            raise Unprocessable(
+                f"{where} cannot be applied: its path does not exist in the document",
+                errors=[{"field": str(index), "message": "cannot be applied"}],
+            ) from None
+    return result

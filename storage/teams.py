@@ -12,8 +12,6 @@ from storage import patching, representations
 from storage.db import reading, transaction, update_versioned
 from storage.errors import Conflict, NotFound, PreconditionFailed
 
-TEAM_READ_ONLY = frozenset({"id", "created", "updated"})
-MEMBER_READ_ONLY = frozenset({"user"})
 PATCH_ATTEMPTS = 3
 
 
@@ -148,9 +146,7 @@ def patch_team(
             if team is None:
                 raise _missing(team_id)
             document, version = representations.team.dump(team), team.version
-        changes = patching.apply(
-            document, operations, schema_name="TeamPatchDocument", read_only=TEAM_READ_ONLY
-        )
+        changes = patching.apply(document, operations, operation_schema="TeamPatchOperation")
         if expected_versions is not None and version not in expected_versions:
             raise PreconditionFailed(f"team {team_id} has changed (it is at version {version})")
         if not changes:
@@ -277,7 +273,7 @@ def patch_member(
         member, user = row
         document, version = _member(user, member.is_leader)
         changes = patching.apply(
-            document, operations, schema_name="TeamMemberPatchDocument", read_only=MEMBER_READ_ONLY
+            document, operations, operation_schema="TeamMemberPatchOperation"
         )
         _refuse_unless_expected(team_id, user_id, version, expected_versions)
         if "is_leader" in changes:

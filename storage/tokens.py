@@ -139,6 +139,7 @@ def access_token_info(access_token: str) -> dict | None:
         "client_id": user["client_id"],
         "user": _dump_users([user])[0],
         "is_internal": user["is_internal"],
+        "version": user["version"],
     }
 
 

@@ -15,7 +15,6 @@ from storage.passwords import MAX_PASSWORD_BYTES, hash_password, password_fits, 
 
 ROLE_FLAGS = frozenset({"is_active", "is_regular_user", "is_admin"})
 NEED_PASSWORD = ROLE_FLAGS | {"email", "password"}
-READ_ONLY = frozenset({"id", "username", "created", "updated"})
 CURRENT_PASSWORD = "/current_password"  # a pseudo-field: test it to prove who you are
 PATCH_ATTEMPTS = 3
 
@@ -162,12 +161,11 @@ def _try_patch_user(user_id, operations, caller_id, caller_is_privileged, expect
         )
 
     _authorise(operations, caller_is_privileged, caller_hash)
-    operations, _ = patching.split_tests(operations, CURRENT_PASSWORD)
     changes = patching.apply(
         document,
         operations,
-        schema_name="UserPatchDocument",
-        read_only=READ_ONLY,
+        operation_schema="UserPatchOperation",
+        pseudo_fields=frozenset({CURRENT_PASSWORD}),
         check=_refuse_too_long_password,
     )
     if expected_versions is not None and version not in expected_versions:
@@ -253,7 +251,7 @@ def _authorise(operations: list[dict], caller_is_privileged: bool, caller_hash: 
             "changing email, password or roles needs a preceding test of /current_password "
             "with your own password"
         )
-    _, proofs = patching.split_tests(operations, CURRENT_PASSWORD)
+    proofs = patching.tests_of(operations, CURRENT_PASSWORD)
     if proofs and not _confirmed(proofs, caller_hash):
         raise PermissionDenied("the test of /current_password failed: it is not your password")
 

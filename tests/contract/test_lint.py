@@ -45,10 +45,24 @@ def line_of(path: Path, text: str) -> int:
     [
         (
             "components/schemas.yaml",
-            "    title: {type: string, minLength: 3, maxLength: 50, example: Platform team}",
-            "    title: {type: string, minLength: 3, example: Platform team}",
-            "    title: {type: string, minLength: 3, example: Platform team}",
+            "  minLength: 3\n  maxLength: 50\n  pattern",
+            "  minLength: 3\n  pattern",
+            "TeamTitle:",
             "needs maxLength",
+        ),
+        (
+            "components/schemas.yaml",
+            '  maxLength: 30\n  pattern: "^[^\\\\u0000]*$"\n',
+            "  maxLength: 30\n",
+            "PersonName:",
+            "must refuse NUL characters",
+        ),
+        (
+            "components/parameters.yaml",
+            'schema: {type: string, maxLength: 1000, pattern: "^[^\\\\u0000]*$"}',
+            'schema: {type: string, maxLength: 1000, pattern: "^[^~]*$"}',
+            "name: scope",
+            "must refuse NUL characters",
         ),
         (
             "components/schemas.yaml",

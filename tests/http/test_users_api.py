@@ -178,19 +178,24 @@ def test_changing_the_password_then_signing_in_with_it(client, people, password)
 @pytest.mark.parametrize(
     ("operations", "status", "field"),
     [
-        ([{"op": "replace", "path": "/username", "value": "mallory"}], 422, "username"),
-        ([{"op": "replace", "path": "/id", "value": 1}], 422, "id"),
+        # The contract's UserPatch names the paths and the values' types: 400, naming the
+        # operation's index and its member.
+        ([{"op": "replace", "path": "/username", "value": "mallory"}], 400, "0.path"),
+        ([{"op": "replace", "path": "/id", "value": 1}], 400, "0.path"),
         (
             [{"op": "replace", "path": "/created", "value": "2000-01-01T00:00:00+00:00"}],
-            422,
-            "created",
+            400,
+            "0.path",
         ),
-        ([{"op": "replace", "path": "/first_name", "value": "x" * 31}], 422, "first_name"),
-        ([{"op": "replace", "path": "/first_name", "value": 5}], 422, "first_name"),
-        ([{"op": "add", "path": "/nickname", "value": "al"}], 422, "nickname"),
-        ([{"op": "replace", "path": "/nickname", "value": "al"}], 422, None),
+        ([{"op": "replace", "path": "/first_name", "value": "x" * 31}], 400, "0.value"),
+        ([{"op": "replace", "path": "/first_name", "value": 5}], 400, "0.value"),
+        ([{"op": "add", "path": "/nickname", "value": "al"}], 400, "0.path"),
+        ([{"op": "test", "path": "/password", "value": "secret"}], 400, "0.path"),
+        ([{"op": "replace", "path": "", "value": {}}], 400, "0.path"),
+        # What only the patched document shows: 422, naming the field.
+        ([{"op": "remove", "path": "/last_name"}], 422, "last_name"),
+        ([{"op": "copy", "from": "/first_name", "path": "/password"}], 403, None),
         ([{"op": "test", "path": "/first_name", "value": "not this"}], 409, None),
-        ([{"op": "replace", "path": "", "value": {}}], 422, None),
     ],
 )
 def test_patch_rules(client, people, operations, status, field):
@@ -333,15 +338,17 @@ def test_signup_admin_mode(client, people, monkeypatch):
             ],
             403,
         ),
-        ([{"op": "replace", "path": "/is_admin", "value": "yes"}], 403),
+        # What the contract says comes first: a flag that is not a boolean is 400.
+        ([{"op": "replace", "path": "/is_admin", "value": "yes"}], 400),
         # Writing a role flag is refused even when the value would not change.
         ([{"op": "replace", "path": "/is_admin", "value": False}], 403),
-        # Email without the proof: 403 before the invalid address is looked at.
-        ([{"op": "replace", "path": "/email", "value": "not an address"}], 403),
+        ([{"op": "replace", "path": "/email", "value": "not an address"}], 400),
+        # Email without the proof: 403 before the patched document is looked at.
+        ([{"op": "replace", "path": "/email", "value": "new@example.com"}], 403),
         (
             [
                 {"op": "test", "path": "/current_password", "value": "wrong"},
-                {"op": "replace", "path": "/email", "value": "not an address"},
+                {"op": "copy", "from": "/first_name", "path": "/email"},
             ],
             403,
         ),
@@ -355,18 +362,18 @@ def test_signup_admin_mode(client, people, monkeypatch):
             ],
             403,
         ),
-        # Semantic validation before a failed test.
+        # The patched document (422) before a failed test (409).
         (
             [
                 {"op": "test", "path": "/first_name", "value": "not this"},
-                {"op": "replace", "path": "/first_name", "value": "x" * 31},
+                {"op": "remove", "path": "/first_name"},
             ],
             422,
         ),
         (
             [
                 {"op": "test", "path": "/first_name", "value": "not this"},
-                {"op": "replace", "path": "/username", "value": "mallory"},
+                {"op": "copy", "from": "/is_active", "path": "/first_name"},
             ],
             422,
         ),
@@ -425,13 +432,16 @@ def test_the_current_password_must_precede_what_it_unlocks(client, people, passw
     ],
 )
 @pytest.mark.parametrize("who", ["alice", "admin"])
-def test_writing_the_whole_document_is_422_for_everyone(client, people, password, who, operation):
-    """Whatever the caller's rights: a patch writes fields, never the whole document."""
+def test_writing_the_whole_document_is_refused_for_everyone(
+    client, people, password, who, operation
+):
+    """Whatever the caller's rights: a patch writes fields, never the whole document (the
+    contract lists the paths, and "" is not one of them)."""
     operations = [
         {"op": "test", "path": "/current_password", "value": password},
         {"op": "replace", "path": "/is_admin", "value": True},
         operation,
     ]
     response = patch(client, url(people["alice"]), operations, auth(people[who]))
-    assert response.status_code == 422, response.text
-    assert "whole document" in response.json()["detail"]
+    assert response.status_code == 400, response.text
+    assert any(error["field"].startswith("2.") for error in response.json()["errors"])

@@ -222,8 +222,7 @@ def test_a_patch_that_replaces_the_whole_document_is_unprocessable():
         patching.apply(
             {"title": "x"},
             [{"op": "replace", "path": "", "value": [1]}],
-            schema_name="TeamPatchDocument",
-            read_only=frozenset(),
+            operation_schema="TeamPatchOperation",
         )
 
 
