@@ -92,8 +92,11 @@ def run_the_flow(operation, models, client) -> None:
     )
     assert member.user.username == "user" and member.is_leader is False
 
-    replace = models.JsonPatchOperationType0(
-        op=models.JsonPatchOperationType0Op("replace"), path="/title", value="Renamed by the SDK"
+    # The contract's TeamPatch gives the SDK a typed operation: its ops and paths are enums.
+    replace = models.TeamPatchOperationType0(
+        op=models.TeamPatchOperationType0Op("replace"),
+        path=models.TeamPatchOperationType0Path("/title"),
+        value="Renamed by the SDK",
     )
     patched = operation("teams", "patch_team").sync(team_id=team.id, client=client, body=[replace])
     assert patched.title == "Renamed by the SDK"

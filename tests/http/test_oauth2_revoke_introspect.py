@@ -155,4 +155,5 @@ def test_introspection_is_for_authenticated_confidential_clients(client):
     without_secret = client.post(
         INTROSPECT, data={"token": token["access_token"], "client_id": "documentation"}
     )
-    assert_oauth_error(without_secret, 401, "invalid_client")
+    problem = assert_oauth_error(without_secret, 401, "invalid_client")
+    assert "confidential clients" in problem["error_description"]

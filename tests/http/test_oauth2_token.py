@@ -47,6 +47,7 @@ def assert_oauth_error(response, status, error):
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/json"
     assert response.json()["error"] == error
+    assert response.json()["error_description"]  # every RFC 6749 error says what went wrong
     if status == 401:
         assert response.headers["www-authenticate"].startswith("Basic")
     return response.json()

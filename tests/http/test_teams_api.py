@@ -103,6 +103,18 @@ def test_list_pages_at_the_edges(client, people):
     assert f'<{TEAMS}?offset=4&limit=2>; rel="prev"' in beyond.headers["link"]
 
 
+def test_unaligned_pages_never_put_next_beyond_last(client, people):
+    for number in range(4):
+        client.post(TEAMS, json={"title": f"Team {number}"}, headers=auth(people["alice"]))
+
+    page = client.get(f"{TEAMS}?offset=1&limit=2", headers=auth(people["alice"]))
+
+    assert page.headers["link"] == (
+        f'<{TEAMS}?offset=0&limit=2>; rel="first", <{TEAMS}?offset=0&limit=2>; rel="prev", '
+        f'<{TEAMS}?offset=3&limit=2>; rel="next", <{TEAMS}?offset=3&limit=2>; rel="last"'
+    )
+
+
 def test_every_page_of_every_team_even_with_gaps_in_the_ids(client, people):
     """An admin's pages skip to their first id through the narrow index: deleted teams leave
     gaps, and the pages must still be exactly the table in id order, cut every ``limit``."""

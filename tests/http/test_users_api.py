@@ -445,3 +445,22 @@ def test_writing_the_whole_document_is_refused_for_everyone(
     response = patch(client, url(people["alice"]), operations, auth(people[who]))
     assert response.status_code == 400, response.text
     assert any(error["field"].startswith("2.") for error in response.json()["errors"])
+
+
+def test_the_callers_own_account_has_an_etag_like_any_user(client, people, password):
+    headers = auth(people["alice"])
+    me = client.get("/api/v1/users/me", headers=headers)
+    same = client.get(url(people["alice"]), headers=headers)
+
+    assert me.headers["etag"] == same.headers["etag"]
+    unchanged = client.get(
+        "/api/v1/users/me", headers={**headers, "If-None-Match": me.headers["etag"]}
+    )
+    assert unchanged.status_code == 304 and unchanged.headers["etag"] == me.headers["etag"]
+
+    rename = [{"op": "replace", "path": "/first_name", "value": "Alicia"}]
+    assert patch(client, url(people["alice"]), rename, headers).status_code == 200
+    changed = client.get(
+        "/api/v1/users/me", headers={**headers, "If-None-Match": me.headers["etag"]}
+    )
+    assert changed.status_code == 200 and changed.headers["etag"] != me.headers["etag"]
