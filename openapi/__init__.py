@@ -183,7 +183,9 @@ def _pattern_message(schema: dict) -> str:
     if schema.get("pattern") == NO_NUL:
         return "must not contain NUL characters"
     described = schema.get("description", "").strip().rstrip(".")
-    return f"must be {described[0].lower()}{described[1:]}" if described else "has an invalid format"
+    if not described:
+        return "has an invalid format"
+    return f"must be {described[0].lower()}{described[1:]}"
 
 
 MESSAGES: dict[str, Any] = {

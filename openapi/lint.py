@@ -3,8 +3,9 @@
 Beyond OpenAPI validity (openapi-spec-validator, on the root document and on the bundle), the
 project's own rules: unique snake_case operationIds; every operation documents 400, and 401 and
 403 when it needs a token; request objects set ``additionalProperties: false``; every integer
-and string input is bounded, and every string input refuses NUL characters; static paths come before templated ones that would capture them;
-every example validates against its schema; links name operations that exist.
+and string input is bounded, and every string input refuses NUL characters; static paths come
+before templated ones that would capture them; every example validates against its schema;
+links name operations that exist.
 """
 
 from __future__ import annotations
