@@ -191,18 +191,18 @@ def test_leaders_patch_the_title_members_may_not(client, people, team):
         ([{"op": "remove", "path": "/missing"}], 400),
         ([{"op": "move", "from": "/missing", "path": "/title"}], 400),
         ([{"op": "replace", "path": "/title"}], 400),
-        # What only the patched document shows: 422.
-        ([{"op": "remove", "path": "/title"}], 422),
-        ([{"op": "move", "from": "/title", "path": "/title"}], 200),
+        # A title is required: removing or moving it could never leave a valid team.
+        ([{"op": "remove", "path": "/title"}], 400),
+        ([{"op": "move", "from": "/title", "path": "/title"}], 400),
         ([{"op": "test", "path": "/title", "value": "Wrong"}], 409),
         ([{"op": "test", "path": "/id", "value": 10**6}], 409),
-        # Semantic validation (422) comes before conflicts (409), wherever the test stands.
+        # What the contract says (400) comes before conflicts (409), wherever the test stands.
         (
             [
                 {"op": "test", "path": "/title", "value": "Wrong"},
-                {"op": "remove", "path": "/title"},
+                {"op": "replace", "path": "/title", "value": "ab"},
             ],
-            422,
+            400,
         ),
         # A test sees the document as the operations before it left it.
         (
@@ -311,7 +311,7 @@ def test_promote_and_demote(client, people, team):
         ([{"op": "replace", "path": "/is_leader", "value": "yes"}], 400),
         ([{"op": "replace", "path": "/user", "value": {}}], 400),
         ([{"op": "test", "path": "/user/username", "value": "someone else"}], 409),
-        ([{"op": "remove", "path": "/is_leader"}], 422),
+        ([{"op": "remove", "path": "/is_leader"}], 400),
         ([{"op": "test", "path": "/is_leader", "value": True}], 409),
     ],
 )
