@@ -196,9 +196,19 @@ def create_app(settings: Settings | None = None) -> App:
         allow_origins=list(settings.cors_origins),
         allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
-        expose_headers=["ETag", "Link", "Location", "X-Total-Count", "Retry-After"],
+        expose_headers=[
+            "ETag",
+            "Link",
+            "Location",
+            "X-Total-Count",
+            "Retry-After",
+            "RateLimit",
+            "RateLimit-Policy",
+        ],
         max_age=600,
     )
+    # Inside CORS (which exposes its headers), outside the exception middleware (429s, 4xx).
+    app.add_middleware(limits.RateLimitHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION)
     for error_class, handler in ERROR_HANDLERS:
         app.add_error_handler(error_class, handler)
     return app

@@ -3,11 +3,14 @@
 Counters live in memory by default and in Redis when REDIS_URL is set, so that every node and
 worker shares them. RATE_LIMITS=off turns every rate limit off (local load tests, benchmarks).
 If Redis cannot be reached, requests are let through and a warning is logged: an outage of the
-limiter must not become an outage of the API.
+limiter must not become an outage of the API. Responses to counted requests carry the IETF
+RateLimit-Policy and RateLimit headers (RateLimitHeaders).
 """
 
 from __future__ import annotations
 
+import contextvars
+import dataclasses
 import logging
 import math
 import time
@@ -59,22 +62,67 @@ def configure(settings: Settings) -> None:
     _state.limiter = SlidingWindowCounterRateLimiter(storage)
 
 
-def _retry_after(kind: str, key: str) -> int:
-    stats = _state.limiter.get_window_stats(_state.rates[kind], kind, key)
-    return max(1, math.ceil(stats.reset_time - time.time()))
+@dataclasses.dataclass(frozen=True)
+class Reading:
+    """Where one limit stood for the caller once this request was counted."""
+
+    kind: str  # the policy's name: per_token, token_ip, signup_ip, login_failures
+    quota: int
+    window: int  # seconds
+    remaining: int
+    reset: int  # seconds until quota comes back (at least 1 when none remains)
+
+
+# The readings of the current request, by kind. RateLimitHeaders creates the dict on the event
+# loop; hit() and check() fill it in the handler, on the loop or in a worker thread (Starlette's
+# run_in_threadpool runs the handler in a copy of the context: the same dict).
+_readings: contextvars.ContextVar[dict[str, Reading] | None] = contextvars.ContextVar(
+    "rate_limit_readings", default=None
+)
+
+
+def _record(kind: str, stats, allowed: bool) -> Reading:
+    item = _state.rates[kind]
+    window = item.get_expiry()
+    # Refused means none left, even if the window moved on between the two reads of hit().
+    remaining = stats.remaining if allowed else 0
+    reset = math.ceil(stats.reset_time - time.time())
+    if reset <= 0 and remaining < item.amount:
+        # Something was counted, so the quota is not back yet: limits takes the reset as the
+        # key's TTL modulo the window, which is 0 in the millisecond after Redis creates the key
+        # (TTL exactly two windows). That moment is a whole window away from the reset.
+        reset = window
+    reading = Reading(kind, item.amount, window, remaining, max(0 if remaining else 1, reset))
+    readings = _readings.get()
+    if readings is not None:
+        readings[kind] = reading
+    return reading
+
+
+# Storage round trips (with Redis each is one network round trip running one Lua script; in
+# memory none):
+# - hit(): two, allowed or refused. limiter.hit() runs acquire_sliding_window.lua, which answers
+#   only allowed or not (limits 5.8 has no hit that returns the window); get_window_stats() runs
+#   sliding_window.lua for the remaining quota and the reset time (the headers, Retry-After).
+#   One pipeline for both would need the library's private script handles and key layout.
+# - check(): one. get_window_stats() alone decides, as limiter.test() would (test's "weighted
+#   count < quota" is "remaining >= 1"), so the verdict and the numbers come in one trip.
 
 
 def hit(kind: str, key: str) -> None:
     """Count one event of ``kind`` for ``key``; raise RateLimited past the configured rate."""
     if not _state.enabled:
         return
+    item = _state.rates[kind]
     try:
-        allowed = _state.limiter.hit(_state.rates[kind], kind, key)
+        allowed = _state.limiter.hit(item, kind, key)
+        stats = _state.limiter.get_window_stats(item, kind, key)
     except Exception:  # the limiter's store (Redis) is down: fail open, loudly
         log.warning("rate limiter unavailable; letting the request through", exc_info=True)
         return
+    reading = _record(kind, stats, allowed)
     if not allowed:
-        raise RateLimited(kind, _retry_after(kind, key))
+        raise RateLimited(kind, reading.reset)
 
 
 def check(kind: str, key: str) -> None:
@@ -82,12 +130,50 @@ def check(kind: str, key: str) -> None:
     if not _state.enabled:
         return
     try:
-        allowed = _state.limiter.test(_state.rates[kind], kind, key)
+        stats = _state.limiter.get_window_stats(_state.rates[kind], kind, key)
     except Exception:
         log.warning("rate limiter unavailable; letting the request through", exc_info=True)
         return
-    if not allowed:
-        raise RateLimited(kind, _retry_after(kind, key))
+    reading = _record(kind, stats, stats.remaining > 0)
+    if not reading.remaining:
+        raise RateLimited(kind, reading.reset)
+
+
+def rate_limit_headers(readings: dict[str, Reading]) -> list[tuple[bytes, bytes]]:
+    """``RateLimit-Policy`` and ``RateLimit`` (draft-ietf-httpapi-ratelimit-headers, structured
+    fields) for the limit with the least remaining quota, the one the caller will meet first;
+    both headers name that one policy. Ties: the one that resets last."""
+    least = min(readings.values(), key=lambda reading: (reading.remaining, -reading.reset))
+    name = f'"{least.kind}"'
+    return [
+        (b"ratelimit-policy", f"{name};q={least.quota};w={least.window}".encode()),
+        (b"ratelimit", f"{name};r={least.remaining};t={least.reset}".encode()),
+    ]
+
+
+class RateLimitHeaders:
+    """Add the RateLimit headers to every response of a request that a rate limit counted, 2xx
+    and 4xx alike (429 included). Outside Connexion's exception middleware, so that it sees the
+    responses made from errors too. Nothing when rate limits are off or their store is down."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or not _state.enabled:
+            return await self.app(scope, receive, send)
+        readings: dict[str, Reading] = {}
+        token = _readings.set(readings)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start" and readings:
+                message["headers"] = [*message.get("headers", []), *rate_limit_headers(readings)]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            _readings.reset(token)
 
 
 class BodySizeLimit:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 import uuid
 
 import pytest
@@ -42,6 +43,101 @@ def assert_429(response, oauth=False):
         assert response.headers["content-type"] == "application/problem+json"
 
 
+# draft-ietf-httpapi-ratelimit-headers, as RFC 9651 structured fields: a list of one item, a
+# string (the policy's name) with integer parameters.
+SF_ITEM = re.compile(r'^"(?P<name>(?:[^"\\]|\\.)*)"(?P<params>(?:;\s*[a-z*][a-z0-9_.*-]*=\d+)*)$')
+SF_PARAM = re.compile(r";\s*([a-z*][a-z0-9_.*-]*)=(\d+)")
+
+
+def structured_item(value: str) -> tuple[str, dict[str, int]]:
+    match = SF_ITEM.match(value)
+    assert match, f"not a structured-field string item with integer parameters: {value!r}"
+    return match["name"], {key: int(number) for key, number in SF_PARAM.findall(match["params"])}
+
+
+def rate_limit_state(response) -> dict:
+    """The policy both RateLimit headers name, with its q, w, r and t."""
+    policy, quota = structured_item(response.headers["ratelimit-policy"])
+    name, state = structured_item(response.headers["ratelimit"])
+    assert name == policy and set(quota) == {"q", "w"} and set(state) == {"r", "t"}
+    return {"policy": policy, **quota, **state}
+
+
+def sign_up(client):
+    name = uuid.uuid4().hex[:12]
+    return client.post(
+        "/api/v1/users/",
+        json={"username": name, "email": f"{name}@x.org", "password": "long enough"},
+    )
+
+
+def bearer_call(client, people, n):
+    # 2xx and 4xx alike: the 404s are counted too.
+    path = "/api/v1/teams/999999" if n % 2 else "/api/v1/users/me"
+    return client.get(path, headers=auth(people["alice"]))
+
+
+# kind: (the nth counted request, the statuses until the quota is used up, policy, q, w), with
+# the small numbers of the rate_limits fixture.
+COUNTED = {
+    "bearer": (bearer_call, [200, 404, 200, 404, 200], "per_token", 5, 60),
+    "sign-up": (lambda client, people, n: sign_up(client), [201, 201], "signup_ip", 2, 3600),
+    # token_ip (3/minute here) has less left than login_failures (3/minute, none counted).
+    "token": (lambda client, people, n: password_grant(client), [200] * 3, "token_ip", 3, 60),
+    # Counted by token_ip (1000/minute) and login_failures (3/minute): the latter has less left.
+    "failed-password": (
+        lambda client, people, n: password_grant(client, password="wrong"),
+        [400] * 3,
+        "login_failures",
+        3,
+        60,
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", COUNTED)
+def test_counted_requests_carry_the_rate_limit_headers(client, people, rate_limits, kind):
+    send, statuses, policy, quota, window = COUNTED[kind]
+    if kind == "token":
+        rate_limits(rate_limit_token_ip="3/minute")
+
+    responses = [send(client, people, n) for n in range(len(statuses))]
+
+    assert [response.status_code for response in responses] == statuses
+    states = [rate_limit_state(response) for response in responses]
+    assert [(state["policy"], state["q"], state["w"]) for state in states] == [
+        (policy, quota, window)
+    ] * len(statuses)
+    assert [state["r"] for state in states] == list(range(quota - 1, -1, -1))
+    assert all(0 < state["t"] <= window for state in states)
+
+    refused = send(client, people, len(statuses))  # the quota is used up
+    assert_429(refused, oauth=kind in ("token", "failed-password"))
+    state = rate_limit_state(refused)
+    assert (state["policy"], state["q"], state["w"], state["r"]) == (policy, quota, window, 0)
+    assert 1 <= state["t"] <= window
+    assert state["t"] == int(refused.headers["retry-after"])
+
+
+def test_no_rate_limit_headers_when_rate_limits_are_off(client, people, demo_data):
+    responses = [
+        client.get("/api/v1/users/me", headers=auth(people["alice"])),
+        sign_up(client),
+        password_grant(client),
+        password_grant(client, password="wrong"),
+    ]
+
+    assert [response.status_code for response in responses] == [200, 201, 200, 400]
+    for response in responses:
+        assert "ratelimit" not in response.headers
+        assert "ratelimit-policy" not in response.headers
+
+
+def test_requests_that_no_limit_counts_carry_no_rate_limit_headers(client, rate_limits):
+    for path in ("/health/live", "/api/v1/users/me", "/api/v1/openapi.json"):
+        assert "ratelimit" not in client.get(path).headers
+
+
 def test_failed_passwords_are_limited_per_username(client, demo_data, rate_limits):
     for _ in range(3):
         assert password_grant(client, password="wrong").status_code == 400
@@ -65,15 +161,8 @@ def test_the_token_endpoint_is_limited_per_client_address(client, demo_data, rat
 
 
 def test_signups_are_limited_per_client_address(client, rate_limits):
-    def signup():
-        name = uuid.uuid4().hex[:12]
-        return client.post(
-            "/api/v1/users/",
-            json={"username": name, "email": f"{name}@x.org", "password": "long enough"},
-        )
-
-    assert [signup().status_code for _ in range(2)] == [201, 201]
-    assert_429(signup())
+    assert [sign_up(client).status_code for _ in range(2)] == [201, 201]
+    assert_429(sign_up(client))
 
 
 def test_every_token_has_a_rate_limit(client, people, rate_limits):
@@ -91,20 +180,23 @@ def test_counters_in_redis_are_shared_by_every_node(client, people, rate_limits)
 
     storage_from_string("redis://127.0.0.1:6379/15").reset()
     headers = auth(people["alice"])
-    for _ in range(3):
-        assert client.get("/api/v1/users/me", headers=headers).status_code == 200
+    responses = [client.get("/api/v1/users/me", headers=headers) for _ in range(3)]
     # Another node starts with its own limiter on the same Redis: it sees the same counters.
     rate_limits(redis_url="redis://127.0.0.1:6379/15")
-    assert [client.get("/api/v1/users/me", headers=headers).status_code for _ in range(3)] == [
-        200,
-        200,
-        429,
-    ]
+    responses += [client.get("/api/v1/users/me", headers=headers) for _ in range(3)]
+
+    assert [response.status_code for response in responses] == [200] * 5 + [429]
+    states = [rate_limit_state(response) for response in responses]
+    assert [state["r"] for state in states] == [4, 3, 2, 1, 0, 0]
+    # Even the first, whose key Redis had just created (limits then reads a reset of 0 s).
+    assert all(1 <= state["t"] <= 60 for state in states), states
 
 
 def test_an_unreachable_limiter_store_lets_requests_through(client, people, rate_limits, caplog):
     rate_limits(redis_url="redis://127.0.0.1:1/0")
-    assert client.get("/api/v1/users/me", headers=auth(people["alice"])).status_code == 200
+    response = client.get("/api/v1/users/me", headers=auth(people["alice"]))
+    assert response.status_code == 200
+    assert "ratelimit" not in response.headers and "ratelimit-policy" not in response.headers
     assert any("rate limiter unavailable" in record.message for record in caplog.records)
 
 
