@@ -226,8 +226,10 @@ def _described(body: str, default: str | None = None) -> str:
         document = json.loads(body) if body else None
     except ValueError:
         return body
-    if not isinstance(document, dict) or "error" not in document or document.get(
-        "error_description"
+    if (
+        not isinstance(document, dict)
+        or "error" not in document
+        or document.get("error_description")
     ):
         return body
     document["error_description"] = default or DESCRIPTIONS.get(

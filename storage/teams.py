@@ -272,9 +272,7 @@ def patch_member(
             raise _not_a_member(team_id, user_id)
         member, user = row
         document, version = _member(user, member.is_leader)
-        changes = patching.apply(
-            document, operations, operation_schema="TeamMemberPatchOperation"
-        )
+        changes = patching.apply(document, operations, operation_schema="TeamMemberPatchOperation")
         _refuse_unless_expected(team_id, user_id, version, expected_versions)
         if "is_leader" in changes:
             member.is_leader = changes["is_leader"]
