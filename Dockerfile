@@ -4,6 +4,9 @@ WORKDIR /src
 COPY setup.py README.md alembic.ini app.py config.py ./
 COPY openapi ./openapi
 COPY handlers ./handlers
+COPY web ./web
+COPY auth ./auth
+COPY domain ./domain
 COPY models ./models
 COPY storage ./storage
 COPY migrations ./migrations

@@ -33,21 +33,22 @@ from starlette.responses import RedirectResponse, Response
 
 import migrations
 import openapi
+from auth import permissions
+from auth.token_check import current_caller
 from config import Settings, SettingsError
-from handlers import limits, metrics, permissions
-from handlers.connexion_app import App
-from handlers.limits import BodySizeLimit
-from handlers.observability import RequestFacts, RequestLog, configure_logging
-from handlers.options import AllowedMethodsMiddleware
-from handlers.problems import ERROR_HANDLERS
-from handlers.routes import TrailingSlashRedirect
-from handlers.security import current_caller
-from handlers.validators import VALIDATOR_MAP
 from openapi import lint, sdk
 from storage import clients as storage_clients
 from storage import db, seed
 from storage import users as storage_users
 from storage.errors import DomainError
+from web import metrics, rate_limits
+from web.allowed_methods import AllowedMethodsMiddleware
+from web.connexion_app import App
+from web.problems import ERROR_HANDLERS
+from web.rate_limits import BodySizeLimit
+from web.request_log import RequestFacts, RequestLog, configure_logging
+from web.routes import TrailingSlashRedirect
+from web.validators import VALIDATOR_MAP
 
 PROJECT_DIR = Path(__file__).resolve().parent
 
@@ -89,7 +90,7 @@ def limited_per_caller(function: t.Callable) -> t.Callable:
     def wrapper(*args, **kwargs):
         caller = current_caller()
         if caller is not None:
-            limits.hit("per_token", f"{caller.id}:{caller.client_id}")
+            rate_limits.hit("per_token", f"{caller.id}:{caller.client_id}")
         return function(*args, **kwargs)
 
     return wrapper
@@ -168,7 +169,7 @@ def create_app(settings: Settings | None = None) -> App:
     # Connexion warns on every request to an operation with two body types; that is by design.
     logging.getLogger("connexion.operations").setLevel(logging.ERROR)
     db.configure(settings)
-    limits.configure(settings)
+    rate_limits.configure(settings)
     if metrics.observe_pool not in db.POOL_OBSERVERS:
         db.POOL_OBSERVERS.append(metrics.observe_pool)
 
@@ -208,7 +209,7 @@ def create_app(settings: Settings | None = None) -> App:
         max_age=600,
     )
     # Inside CORS (which exposes its headers), outside the exception middleware (429s, 4xx).
-    app.add_middleware(limits.RateLimitHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(rate_limits.RateLimitHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION)
     for error_class, handler in ERROR_HANDLERS:
         app.add_error_handler(error_class, handler)
     return app
@@ -254,7 +255,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, reload: bool) 
         reload_includes=["*.py", "*.yaml"] if reload else None,
         app_dir=str(PROJECT_DIR),
         lifespan="on",
-        access_log=False,  # handlers.observability writes one JSON line per request instead
+        access_log=False,  # web.request_log writes one JSON line per request instead
     )
     return 0
 

@@ -1,7 +1,8 @@
 """Packaging for apiserver. ``pip install .`` ships the code, the contract and the migrations.
 
-The project's folders are installed as top-level packages (handlers, models, storage, openapi,
-migrations), so install it into its own virtualenv or image, as the Makefile and Dockerfile do.
+The project's folders are installed as top-level packages (handlers, web, auth, domain, models,
+storage, openapi, migrations) and modules (app, cli, config): an application, not a library, so
+install it into its own virtualenv or image, as the Makefile and Dockerfile do.
 """
 
 from setuptools import setup
@@ -11,7 +12,7 @@ setup(
     version="1.0.0",
     description="A spec-first REST API server: users, teams and an OAuth 2 authorization server",
     python_requires=">=3.11",
-    packages=["handlers", "models", "storage", "openapi", "migrations"],
+    packages=["handlers", "web", "auth", "domain", "models", "storage", "openapi", "migrations"],
     py_modules=["app", "config"],
     package_data={
         "openapi": ["*.yaml", "paths/*.yaml", "components/*.yaml"],

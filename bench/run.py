@@ -43,12 +43,12 @@ def seed(database_url: str, scale: int) -> dict:
     from sqlalchemy import insert
 
     import migrations
+    from auth.passwords import hash_password
+    from auth.secrets import token_digest
     from config import Settings
     from models import OAuth2Token, Team, TeamMember, User
     from storage import db
     from storage import seed as demo
-    from storage.passwords import hash_password
-    from storage.secrets import token_digest
 
     migrations.upgrade(database_url)
     settings = Settings(

@@ -1,8 +1,8 @@
 """Your OAuth 2 clients: list, register, delete."""
 
-from handlers.pagination import page_headers
-from handlers.security import current_caller
+from auth.token_check import current_caller
 from storage import clients
+from web.pagination import page_headers
 
 COLLECTION = "/api/v1/auth/oauth2_clients/"
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from connexion import request
 from connexion.lifecycle import ConnexionResponse
 
-from handlers import authorization_server, limits, metrics
-from handlers.security import client_address
+from auth import authorization_server
+from auth.token_check import client_address
+from web import metrics, rate_limits
 
 TOKEN_PARAMETERS = (
     "grant_type",
@@ -45,14 +46,14 @@ def _token(query: dict, body: dict | None):
             authorization_server.invalid_request(f"Parameter given twice: {', '.join(twice)}.")
         )
     params = {**given_query, **given_body}
-    limits.hit("token_ip", client_address())
+    rate_limits.hit("token_ip", client_address())
     username = params.get("username") if params.get("grant_type") == "password" else None
     if username:
-        limits.check("login_failures", username)
+        rate_limits.check("login_failures", username)
     answer = authorization_server.token_response(params, _headers())
     metrics.observe_grant(params.get("grant_type"), answer[2])
     if username and answer[2] == 400 and '"invalid_grant"' in answer[1]:
-        limits.hit("login_failures", username)  # brute force is counted per account
+        rate_limits.hit("login_failures", username)  # brute force is counted per account
     return _respond(answer)
 
 

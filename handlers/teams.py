@@ -1,9 +1,9 @@
 """Teams and their members."""
 
-from handlers.conditional import etag, expected_versions, representation
-from handlers.pagination import page_headers
-from handlers.security import current_caller
+from auth.token_check import current_caller
 from storage import teams
+from web.conditional import etag, expected_versions, representation
+from web.pagination import page_headers
 
 COLLECTION = "/api/v1/teams/"
 

@@ -1,10 +1,10 @@
 """Users: sign-up, the caller's own account, other accounts."""
 
-from handlers import limits
-from handlers.conditional import etag, expected_versions, representation
-from handlers.pagination import page_headers
-from handlers.security import client_address, current_caller
+from auth.token_check import client_address, current_caller
 from storage import users
+from web import rate_limits
+from web.conditional import etag, expected_versions, representation
+from web.pagination import page_headers
 
 COLLECTION = "/api/v1/users/"
 
@@ -15,7 +15,7 @@ def list_users(offset=0, limit=20):
 
 
 def create_user(body):
-    limits.hit("signup_ip", client_address())
+    rate_limits.hit("signup_ip", client_address())
     user = users.create_user(**body)
     return user, 201, {"Location": f"{COLLECTION}{user['id']}", "ETag": etag(1)}
 

@@ -7,11 +7,11 @@ import secrets as random
 from sqlalchemy import delete, func, select
 
 import openapi
+from auth.secrets import new_client_secret, secret_digest
 from models import OAuth2Client, User
 from storage import representations
 from storage.db import transaction
 from storage.errors import Conflict, NotFound, Unprocessable
-from storage.secrets import new_client_secret, secret_digest
 
 GRANT_TYPES = ("password", "client_credentials", "refresh_token")
 DEFAULT_GRANT_TYPES = GRANT_TYPES

@@ -7,10 +7,10 @@ import secrets
 from sqlalchemy import select
 
 import openapi
+from auth.secrets import secret_digest
 from models import OAuth2Client, User
 from storage import clients, users
 from storage.db import transaction
-from storage.secrets import secret_digest
 
 DOCUMENTATION_CLIENT_ID = "documentation"
 # Published in the seed README on purpose, so that its curl examples work as printed.

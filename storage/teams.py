@@ -7,8 +7,9 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from domain import patching
 from models import Team, TeamMember, User
-from storage import patching, representations
+from storage import representations
 from storage.db import reading, transaction, update_versioned
 from storage.errors import Conflict, NotFound, PreconditionFailed
 

@@ -1,6 +1,6 @@
 """Access and refresh tokens: issue, rotate, look up, revoke, introspect.
 
-Only HMAC digests of tokens are stored (``storage.secrets.token_digest``). A token row holds an
+Only HMAC digests of tokens are stored (``auth.secrets.token_digest``). A token row holds an
 access token and, except for the client_credentials grant, a refresh token. Refreshing revokes
 the row and issues a new one in the same rotation family; presenting a refresh token whose row is
 already revoked revokes the whole family (reuse detection).
@@ -13,11 +13,11 @@ import secrets
 
 from sqlalchemy import bindparam, select, update
 
+from auth.secrets import token_digest
 from models import OAuth2Token, User
 from storage import clock, representations
 from storage.db import reading, settings, transaction
 from storage.errors import Conflict
-from storage.secrets import token_digest
 
 
 def issue(

@@ -7,11 +7,12 @@ import jsonpointer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from auth.passwords import MAX_PASSWORD_BYTES, hash_password, password_fits, verify_password
+from domain import patching
 from models import User
-from storage import patching, representations
+from storage import representations
 from storage.db import settings, transaction, update_versioned
 from storage.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed, Unprocessable
-from storage.passwords import MAX_PASSWORD_BYTES, hash_password, password_fits, verify_password
 
 ROLE_FLAGS = frozenset({"is_active", "is_regular_user", "is_admin"})
 NEED_PASSWORD = ROLE_FLAGS | {"email", "password"}

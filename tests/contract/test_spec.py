@@ -114,7 +114,7 @@ def test_every_response_schema_of_the_spec_has_a_representation_or_is_plain():
 
 @pytest.mark.parametrize(("path", "method", "operation"), OPERATIONS, ids=OPERATION_IDS)
 def test_every_protected_operation_names_a_known_permission_rule(path, method, operation):
-    from handlers.permissions import RULES
+    from auth.permissions import RULES
 
     security = operation.get("security", openapi.bundle().get("security", []))
     protected = any("oauth2" in requirement for requirement in security)  # a bearer token

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from auth.secrets import new_token
 from storage import tokens
-from storage.secrets import new_token
 
 ALL_SCOPES = ("auth:read", "auth:write", "users:read", "users:write", "teams:read", "teams:write")
 

@@ -10,9 +10,9 @@ import uuid
 
 import pytest
 
-from handlers import limits
 from tests.http.helpers import auth
 from tests.http.test_oauth2_token import password_grant
+from web import rate_limits as limits
 
 
 @pytest.fixture
@@ -292,7 +292,7 @@ def test_one_json_access_log_line_per_request_without_secrets(client, people, de
     }
     assert user_line["duration_ms"] > 0
 
-    from handlers.observability import JsonFormatter
+    from web.request_log import JsonFormatter
 
     line = json.loads(JsonFormatter().format(records[-1]))
     assert line["operation_id"] == "get_user" and line["level"] == "INFO"

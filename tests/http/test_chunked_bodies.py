@@ -1,6 +1,6 @@
 """Request bodies sent chunked (Transfer-Encoding: chunked, no Content-Length) are read like any
 other: Connexion 3.3 alone would take them for missing bodies (spec-first/connexion#2020), so
-handlers.limits.BodySizeLimit reads them first, up to MAX_BODY_BYTES (then 413).
+web.rate_limits.BodySizeLimit reads them first, up to MAX_BODY_BYTES (then 413).
 
 The in-process test client sends a generator body chunked, one ASGI message per chunk, exactly as
 uvicorn hands it over; one test checks a real ``apiserver serve`` as well.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers import permissions
+from auth import permissions
 from storage import tokens
 from storage.errors import Conflict
 from tests.http.helpers import auth
@@ -74,7 +74,7 @@ def test_options_on_an_unknown_path_is_404(client):
 
 
 def test_the_undecodable_body_handler_answers_400():
-    from handlers.problems import from_undecodable_body
+    from web.problems import from_undecodable_body
 
     class Request:
         class url:

@@ -7,9 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import exc, update
 
+from auth import passwords
+from domain import patching
 from models import Team, User
 from models.base import StringList, UTCDateTime
-from storage import clients, db, passwords, patching, teams, tokens, users
+from storage import clients, db, teams, tokens, users
 from storage.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, Unprocessable
 from tests.factories import make_user
 

@@ -3,7 +3,7 @@
 import itertools
 import re
 
-from handlers.pagination import page_headers
+from web.pagination import page_headers
 
 
 def offsets(link: str) -> dict[str, int]:

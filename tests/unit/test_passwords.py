@@ -2,7 +2,7 @@ import asyncio
 
 import pytest
 
-from storage.passwords import hash_password, verify_password
+from auth.passwords import hash_password, verify_password
 
 
 def test_bcrypt_refuses_to_run_on_the_event_loop():
@@ -27,7 +27,7 @@ def test_first_come_slots_serve_waiting_threads_in_arrival_order():
     import threading
     import time
 
-    from storage.passwords import FirstComeSlots
+    from auth.passwords import FirstComeSlots
 
     slots, served = FirstComeSlots(1), []
 

@@ -1,8 +1,8 @@
 import pytest
 
+from auth.passwords import verify_password
 from storage import users
 from storage.errors import Conflict, NotFound, Unprocessable
-from storage.passwords import verify_password
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 pytestmark = pytest.mark.usefixtures("database")

@@ -23,10 +23,10 @@ from oauthlib.oauth2.rfc6749.grant_types import (
     ResourceOwnerPasswordCredentialsGrant,
 )
 
+from auth.secrets import new_token, secret_matches
 from storage import clients, tokens, users
 from storage.db import settings
 from storage.errors import Conflict
-from storage.secrets import new_token, secret_matches
 
 # oauthlib refuses plain http; TLS is the deployment's job (a load balancer terminates it), and
 # oauthlib uses the URI for nothing else, so the endpoints are given this one.

@@ -17,7 +17,7 @@ import uuid
 from urllib.parse import parse_qsl, urlencode
 
 import openapi
-from handlers import metrics
+from web import metrics
 
 log = logging.getLogger("apiserver.access")
 

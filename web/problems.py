@@ -11,7 +11,6 @@ from connexion.exceptions import OAuthScopeProblem, ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
-from handlers.limits import PayloadTooLarge, RateLimited
 from storage.errors import (
     Conflict,
     DomainError,
@@ -23,6 +22,7 @@ from storage.errors import (
     Unavailable,
     Unprocessable,
 )
+from web.rate_limits import PayloadTooLarge, RateLimited
 
 log = logging.getLogger("apiserver.errors")
 

@@ -16,7 +16,7 @@ import dataclasses
 import functools
 import typing as t
 
-from handlers.security import Caller, current_caller
+from auth.token_check import Caller, current_caller
 from storage import clients, teams, users
 from storage.db import settings
 from storage.errors import PermissionDenied, Unauthenticated

@@ -17,11 +17,11 @@ from starlette.datastructures import Headers
 from starlette.responses import Response
 
 import openapi
-from handlers import permissions
-from handlers.routes import Route, compile_routes, match_route
-from handlers.security import Caller, caller_from
+from auth import permissions
+from auth.token_check import Caller, caller_from
 from storage import tokens
 from storage.errors import NotFound, PermissionDenied, Unauthenticated
+from web.routes import Route, compile_routes, match_route
 
 
 def _path_params(route: Route, match: re.Match) -> dict:
