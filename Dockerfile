@@ -1,7 +1,7 @@
 # Multi-stage: build a wheel in one stage, install it into a clean virtualenv in the next.
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY setup.py README.md alembic.ini app.py config.py ./
+COPY setup.py README.md alembic.ini app.py cli.py config.py ./
 COPY openapi ./openapi
 COPY handlers ./handlers
 COPY web ./web

@@ -13,7 +13,7 @@ setup(
     description="A spec-first REST API server: users, teams and an OAuth 2 authorization server",
     python_requires=">=3.11",
     packages=["handlers", "web", "auth", "domain", "models", "storage", "openapi", "migrations"],
-    py_modules=["app", "config"],
+    py_modules=["app", "cli", "config"],
     package_data={
         "openapi": ["*.yaml", "paths/*.yaml", "components/*.yaml"],
         "migrations": ["script.py.mako", "versions/*.py"],
@@ -61,5 +61,5 @@ setup(
             "schemathesis>=4.32,<5",
         ],
     },
-    entry_points={"console_scripts": ["apiserver = app:main"]},
+    entry_points={"console_scripts": ["apiserver = cli:main"]},
 )

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
-APISERVER = [sys.executable, "-c", "import app, sys; sys.exit(app.main())"]
+APISERVER = [sys.executable, "-c", "import cli, sys; sys.exit(cli.main())"]
 
 
 def free_port() -> int:

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-import app
+import cli
 import openapi
 from openapi.lint import lint
 
 
 def test_the_contract_is_clean(capsys):
     assert lint() == []
-    assert app.main(["openapi", "lint"]) == 0
+    assert cli.main(["openapi", "lint"]) == 0
     assert "clean" in capsys.readouterr().err
 
 
@@ -166,5 +166,5 @@ def test_the_cli_exits_1_and_lists_problems(broken, monkeypatch, capsys):
     )
     monkeypatch.setattr(openapi, "ROOT_DOCUMENT", root)
 
-    assert app.main(["openapi", "lint"]) == 1
+    assert cli.main(["openapi", "lint"]) == 1
     assert "not snake_case" in capsys.readouterr().out
