@@ -24,7 +24,8 @@ from starlette.responses import RedirectResponse, Response
 
 import openapi
 from config import Settings
-from storage import db, seed
+from domain import seed
+from storage import db
 from web import metrics, rate_limits
 from web.allowed_methods import AllowedMethodsMiddleware
 from web.connexion_app import App

@@ -24,7 +24,8 @@ from oauthlib.oauth2.rfc6749.grant_types import (
 )
 
 from auth.secrets import new_token, secret_matches
-from storage import clients, tokens, users
+from domain import users
+from storage import clients, tokens
 from storage.db import settings
 from storage.errors import Conflict
 

@@ -46,9 +46,9 @@ def seed(database_url: str, scale: int) -> dict:
     from auth.passwords import hash_password
     from auth.secrets import token_digest
     from config import Settings
+    from domain import seed as demo
     from models import OAuth2Token, Team, TeamMember, User
     from storage import db
-    from storage import seed as demo
 
     migrations.upgrade(database_url)
     settings = Settings(

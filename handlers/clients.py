@@ -1,6 +1,7 @@
 """Your OAuth 2 clients: list, register, delete."""
 
 from auth.token_check import current_caller
+from domain import clients as registration
 from storage import clients
 from web.pagination import page_headers
 
@@ -13,7 +14,7 @@ def list_oauth2_clients(offset=0, limit=20):
 
 
 def create_oauth2_client(body):
-    client = clients.create_client(owner_id=current_caller().id, **body)
+    client = registration.register_client(owner_id=current_caller().id, **body)
     headers = {"Location": f"{COLLECTION}{client['client_id']}", "Cache-Control": "no-store"}
     return client, 201, headers
 

@@ -1,6 +1,7 @@
 """Teams and their members."""
 
 from auth.token_check import current_caller
+from domain import teams as rules
 from storage import teams
 from web.conditional import etag, expected_versions, representation
 from web.pagination import page_headers
@@ -26,7 +27,7 @@ def get_team(team_id):
 
 
 def patch_team(team_id, body):
-    team, version = teams.patch_team(team_id, body, expected_versions())
+    team, version = rules.patch_team(team_id, body, expected_versions())
     return team, 200, {"ETag": etag(version)}
 
 
@@ -47,7 +48,7 @@ def add_team_member(team_id, body):
 
 
 def patch_team_member(team_id, user_id, body):
-    member, version = teams.patch_member(team_id, user_id, body, expected_versions())
+    member, version = rules.patch_member(team_id, user_id, body, expected_versions())
     return member, 200, {"ETag": etag(version)}
 
 

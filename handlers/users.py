@@ -1,6 +1,7 @@
 """Users: sign-up, the caller's own account, other accounts."""
 
 from auth.token_check import client_address, current_caller
+from domain import users as rules
 from storage import users
 from web import rate_limits
 from web.conditional import etag, expected_versions, representation
@@ -16,7 +17,7 @@ def list_users(offset=0, limit=20):
 
 def create_user(body):
     rate_limits.hit("signup_ip", client_address())
-    user = users.create_user(**body)
+    user = rules.create_user(**body)
     return user, 201, {"Location": f"{COLLECTION}{user['id']}", "ETag": etag(1)}
 
 
@@ -33,7 +34,7 @@ def get_user(user_id):
 
 def patch_user(user_id, body):
     caller = current_caller()
-    user, version = users.patch_user(
+    user, version = rules.patch_user(
         user_id,
         body,
         caller_id=caller.id,

@@ -6,7 +6,6 @@ import secrets as random
 
 from sqlalchemy import delete, func, select
 
-import openapi
 from auth.secrets import new_client_secret, secret_digest
 from models import OAuth2Client, User
 from storage import representations
@@ -17,35 +16,19 @@ GRANT_TYPES = ("password", "client_credentials", "refresh_token")
 DEFAULT_GRANT_TYPES = GRANT_TYPES
 
 
-def check_scopes(scopes: list[str]) -> list[str]:
-    registered = openapi.registered_scopes()
-    unknown = [scope for scope in scopes if scope not in registered]
-    if unknown:
-        raise Unprocessable(
-            f"unknown scope(s): {', '.join(unknown)}",
-            errors=[
-                {"field": "default_scopes", "message": f"{scope!r} is not a registered scope"}
-                for scope in unknown
-            ],
-        )
-    # Keep the contract's order and drop duplicates.
-    return [scope for scope in registered if scope in scopes]
-
-
 def create_client(
     *,
     owner_id: int,
     client_type: str = "confidential",
-    default_scopes: list[str] | None = None,
+    default_scopes: list[str],
     redirect_uris: list[str] | None = None,
     grant_types: list[str] | None = None,
     client_id: str | None = None,
     client_secret: str | None = None,
 ) -> dict:
-    """Register a client. The result carries ``client_secret`` once; only its digest is kept."""
-    scopes = check_scopes(
-        list(openapi.registered_scopes() if default_scopes is None else default_scopes)
-    )
+    """Register a client with scopes domain.clients has checked. The result carries
+    ``client_secret`` once; only its digest is kept."""
+    scopes = list(default_scopes)
     grants = list(grant_types or DEFAULT_GRANT_TYPES)
     bad_grants = [grant for grant in grants if grant not in GRANT_TYPES]
     if bad_grants:

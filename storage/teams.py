@@ -3,17 +3,16 @@ changes to one team happen one after another and a team never loses its last lea
 
 from __future__ import annotations
 
+import typing as t
+
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from domain import patching
 from models import Team, TeamMember, User
 from storage import representations
 from storage.db import reading, transaction, update_versioned
 from storage.errors import Conflict, NotFound, PreconditionFailed
-
-PATCH_ATTEMPTS = 3
 
 
 def _missing(team_id: int) -> NotFound:
@@ -138,27 +137,18 @@ def list_teams(offset: int, limit: int, member_id: int | None = None) -> tuple[l
     return _dump_teams(rows), total
 
 
-def patch_team(
-    team_id: int, operations: list[dict], expected_versions: set[int] | None = None
-) -> tuple[dict, int]:
-    for _ in range(PATCH_ATTEMPTS):
-        with transaction() as session:
-            team = session.get(Team, team_id)
-            if team is None:
-                raise _missing(team_id)
-            document, version = representations.team.dump(team), team.version
-        changes = patching.apply(document, operations, operation_schema="TeamPatchOperation")
-        if expected_versions is not None and version not in expected_versions:
-            raise PreconditionFailed(f"team {team_id} has changed (it is at version {version})")
-        if not changes:
-            return document, version
-        with transaction() as session:
-            if update_versioned(session, Team, team_id, version, changes):
-                team = session.get(Team, team_id, populate_existing=True)
-                return representations.team.dump(team), team.version
-        if expected_versions is not None:
-            raise PreconditionFailed(f"team {team_id} changed while it was being patched")
-    raise Conflict("the team kept changing while this patch was applied; try again")
+def update_team(
+    team_id: int, version: int, changes: dict, *, expected: bool
+) -> tuple[dict, int] | None:
+    """Write ``changes`` if the team is still at ``version``: the team and its new version.
+    Otherwise None (the caller patches again), or 412 when the version came from If-Match."""
+    with transaction() as session:
+        if update_versioned(session, Team, team_id, version, changes):
+            team = session.get(Team, team_id, populate_existing=True)
+            return representations.team.dump(team), team.version
+    if expected:
+        raise PreconditionFailed(f"team {team_id} changed while it was being patched")
+    return None
 
 
 def delete_team(team_id: int, expected_versions: set[int] | None = None) -> None:
@@ -250,13 +240,15 @@ def add_member(team_id: int, user_id: int, is_leader: bool = False) -> tuple[dic
         raise Conflict(f"user {user_id} is already a member of team {team_id}") from None
 
 
-def patch_member(
+def change_member(
     team_id: int,
     user_id: int,
-    operations: list[dict],
+    change: t.Callable[[dict], dict],
     expected_versions: set[int] | None = None,
 ) -> tuple[dict, int]:
-    """Apply a patch to a member; return it and its version.
+    """Change a member under the team's lock: ``change`` maps the member as it is to the fields
+    to write (a JSON Patch, say); return the member and its version. A team never loses its
+    last leader (409).
 
     ``expected_versions`` (If-Match) is compared under the team's lock, which every membership
     change takes, so ``is_leader`` cannot change between the comparison and the write. (A
@@ -273,7 +265,7 @@ def patch_member(
             raise _not_a_member(team_id, user_id)
         member, user = row
         document, version = _member(user, member.is_leader)
-        changes = patching.apply(document, operations, operation_schema="TeamMemberPatchOperation")
+        changes = change(document)
         _refuse_unless_expected(team_id, user_id, version, expected_versions)
         if "is_leader" in changes:
             member.is_leader = changes["is_leader"]

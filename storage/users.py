@@ -1,37 +1,23 @@
-"""Users: sign-up, look-ups, JSON Patch, authentication. Each public function is one transaction
-(or a few, with bcrypt run between them, never inside) and returns plain data."""
+"""Users in the database: insert, look up, list, the versioned update a patch ends with, and what
+signing in reads. Each function is one transaction and returns plain data; the rules (who may
+change what, passwords) are domain.users'."""
 
 from __future__ import annotations
 
-import jsonpointer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from auth.passwords import MAX_PASSWORD_BYTES, hash_password, password_fits, verify_password
-from domain import patching
 from models import User
 from storage import representations
-from storage.db import settings, transaction, update_versioned
-from storage.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed, Unprocessable
-
-ROLE_FLAGS = frozenset({"is_active", "is_regular_user", "is_admin"})
-NEED_PASSWORD = ROLE_FLAGS | {"email", "password"}
-CURRENT_PASSWORD = "/current_password"  # a pseudo-field: test it to prove who you are
-PATCH_ATTEMPTS = 3
+from storage.db import transaction, update_versioned
+from storage.errors import Conflict, NotFound, PreconditionFailed
 
 
-def _too_long_password() -> Unprocessable:
-    return Unprocessable(
-        f"password is longer than {MAX_PASSWORD_BYTES} bytes",
-        errors=[{"field": "password", "message": f"must be at most {MAX_PASSWORD_BYTES} bytes"}],
-    )
-
-
-def create_user(
+def insert_user(
     *,
     username: str,
     email: str,
-    password: str,
+    password_hash: str,
     first_name: str = "",
     middle_name: str = "",
     last_name: str = "",
@@ -40,11 +26,7 @@ def create_user(
     is_admin: bool = False,
     is_internal: bool = False,
 ) -> dict:
-    if not password_fits(password):
-        raise _too_long_password()
-    _raise_if_taken(username=username, email=email)
-    # Hash before the transaction opens: bcrypt is slow and needs no lock.
-    password_hash = hash_password(password, settings().bcrypt_rounds)
+    raise_if_taken(username=username, email=email)
     try:
         with transaction() as session:
             user = User(
@@ -64,11 +46,11 @@ def create_user(
             return representations.user.dump(user)
     except IntegrityError:
         # Lost a race with a concurrent sign-up: name the field that is now taken.
-        _raise_if_taken(username=username, email=email)
+        raise_if_taken(username=username, email=email)
         raise
 
 
-def _raise_if_taken(
+def raise_if_taken(
     *, username: str | None = None, email: str | None = None, exclude: int | None = None
 ) -> None:
     with transaction() as session:
@@ -122,164 +104,47 @@ def list_users(offset: int, limit: int) -> tuple[list[dict], int]:
         return [representations.user.dump(user) for user in page], total
 
 
-def patch_user(
-    user_id: int,
-    operations: list[dict],
-    *,
-    caller_id: int,
-    caller_is_privileged: bool,
-    expected_versions: set[int] | None = None,
-) -> tuple[dict, int]:
-    """Apply an RFC 6902 patch to a user; return the user and its new version.
-
-    Without ``expected_versions`` (If-Match) a concurrent change makes the patch apply again to
-    the new state; with it, the change is refused (412).
-    """
-    for _ in range(PATCH_ATTEMPTS):
-        result = _try_patch_user(
-            user_id, operations, caller_id, caller_is_privileged, expected_versions
-        )
-        if result is not None:
-            return result
-    raise Conflict("the user kept changing while this patch was applied; try again")
-
-
-def _try_patch_user(user_id, operations, caller_id, caller_is_privileged, expected_versions):
-    """One attempt, checking in the contract's order: the user exists (404); the caller may
-    write the fields the patch writes, with the proof it needs (403); the patched document is
-    valid (422); its ``test`` operations hold (409); If-Match (412); the email is free (409).
-    None when the user changed between the read and the write (patch again)."""
+def patch_target(user_id: int, caller_id: int) -> tuple[dict, int, str | None]:
+    """What a patch of ``user_id`` works on: the user as it is (with a ``password`` placeholder,
+    never shown), its version, and the caller's password hash (for /current_password)."""
     with transaction() as session:
         user = session.get(User, user_id)
         if user is None:
             raise NotFound(f"user {user_id} does not exist")
-        version = user.version
         document = {**representations.user.dump(user), "password": None}
         caller_hash = (
             user.password_hash
             if caller_id == user_id
             else session.scalar(select(User.password_hash).where(User.id == caller_id))
         )
+        return document, user.version, caller_hash
 
-    _authorise(operations, caller_is_privileged, caller_hash)
-    changes = patching.apply(
-        document,
-        operations,
-        operation_schema="UserPatchOperation",
-        pseudo_fields=frozenset({CURRENT_PASSWORD}),
-        check=_refuse_too_long_password,
-    )
-    if expected_versions is not None and version not in expected_versions:
-        raise PreconditionFailed(f"user {user_id} has changed (it is at version {version})")
-    if "email" in changes:
-        _raise_if_taken(email=changes["email"], exclude=user_id)
-    values = dict(changes)
-    if "password" in values:
-        values["password_hash"] = hash_password(values.pop("password"), settings().bcrypt_rounds)
-    if not values:
-        return document_without_password(document), version
 
+def update_user(
+    user_id: int, version: int, values: dict, *, expected: bool
+) -> tuple[dict, int] | None:
+    """Write ``values`` if the user is still at ``version``: the user and its new version.
+
+    Otherwise None (the caller patches again), or 412 when ``expected`` says the version came
+    from If-Match. A taken email is 409 either way.
+    """
     try:
         with transaction() as session:
             if not update_versioned(session, User, user_id, version, values):
-                if expected_versions is not None:
+                if expected:
                     raise PreconditionFailed(f"user {user_id} changed while it was being patched")
-                return None  # changed under us: apply the patch again to the new state
+                return None
             user = session.get(User, user_id, populate_existing=True)
             return representations.user.dump(user), user.version
     except IntegrityError:
-        _raise_if_taken(email=changes.get("email"), exclude=user_id)
+        raise_if_taken(email=values.get("email"), exclude=user_id)
         raise
 
 
-def _refuse_too_long_password(changes: dict) -> None:
-    if "password" in changes and not password_fits(changes["password"]):
-        raise _too_long_password()
-
-
-def _is_proof(operation: dict) -> bool:
-    """A ``test`` of /current_password: a pseudo-field, the caller's proof of identity."""
-    return operation["op"] == "test" and operation["path"] == CURRENT_PASSWORD
-
-
-def _written(operation: dict) -> frozenset[str]:
-    """The top-level fields an operation writes.
-
-    Decided from the operation alone, before the patch is applied: a ``replace`` with the
-    current value still writes the field, and ``move`` writes (removes) its ``from`` too.
-    Writing the whole document (pointer ``""``) is Unprocessable for every caller, so that no
-    patch needs to be applied before the caller's rights to it can be judged.
-    """
-    if operation["op"] == "test":
-        return frozenset()
-    pointers = [operation["path"]]
-    if operation["op"] == "move":
-        pointers.append(operation["from"])
-    fields = set()
-    for pointer in pointers:
-        try:
-            parts = jsonpointer.JsonPointer(pointer).parts
-        except jsonpointer.JsonPointerException:
-            continue  # the patch cannot apply: 422 later
-        if not parts:
-            raise Unprocessable("a patch may not write the whole document; patch its fields")
-        fields.add(parts[0])
-    return frozenset(fields)
-
-
-def _authorise(operations: list[dict], caller_is_privileged: bool, caller_hash: str) -> None:
-    """403 unless the caller may write every field the patch writes (422 if it writes the
-    whole document).
-
-    Role flags are for administrators. Email, password and role flags need a test of
-    /current_password with the caller's own password before the operation that writes them
-    (one after it does not count). Every such test must hold, wherever it is.
-    """
-    proven = writes_roles = unproven = False
-    for operation in operations:
-        if _is_proof(operation):
-            proven = True
-            continue
-        protected = _written(operation) & NEED_PASSWORD
-        writes_roles = writes_roles or bool(protected & ROLE_FLAGS)
-        unproven = unproven or bool(protected and not proven)
-    if writes_roles and not caller_is_privileged:
-        raise PermissionDenied(
-            "only administrators may change is_active, is_regular_user or is_admin"
-        )
-    if unproven:
-        raise PermissionDenied(
-            "changing email, password or roles needs a preceding test of /current_password "
-            "with your own password"
-        )
-    proofs = patching.tests_of(operations, CURRENT_PASSWORD)
-    if proofs and not _confirmed(proofs, caller_hash):
-        raise PermissionDenied("the test of /current_password failed: it is not your password")
-
-
-def _confirmed(current_passwords: list, caller_hash: str) -> bool:
-    rounds = settings().bcrypt_rounds
-    return all(
-        isinstance(value, str) and verify_password(value, caller_hash, rounds)
-        for value in current_passwords
-    )
-
-
-def document_without_password(document: dict) -> dict:
-    return {key: value for key, value in document.items() if key != "password"}
-
-
-def authenticate(username: str, password: str) -> dict | None:
-    """The active user with this username and password, or None.
-
-    bcrypt runs outside the transaction, and for unknown or inactive users too, so that the
-    answer takes as long whether or not the username exists.
-    """
+def sign_in_record(username: str) -> tuple[dict | None, str | None, bool]:
+    """The user with this username (or None), its password hash, and whether it is active."""
     with transaction() as session:
         user = session.scalar(select(User).where(User.username == username))
-        known = user is not None
-        password_hash = user.password_hash if known else None
-        active = known and user.is_active
-        representation = representations.user.dump(user) if known else None
-    matched = verify_password(password, password_hash, settings().bcrypt_rounds)
-    return representation if matched and active else None
+        if user is None:
+            return None, None, False
+        return representations.user.dump(user), user.password_hash, user.is_active

@@ -148,7 +148,7 @@ def frozen_clock():
 @pytest.fixture
 def demo_data(database):
     """The seed README's accounts and the documentation client."""
-    from storage import seed
+    from domain import seed
 
     seed.seed_demo_data()
 

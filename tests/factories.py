@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from storage import users
+from domain import users as user_rules
 
 _sequence = itertools.count(1)
 DEFAULT_PASSWORD = "correct horse battery"
@@ -18,4 +18,4 @@ def make_user(**overrides) -> dict:
         "password": DEFAULT_PASSWORD,
     }
     fields.update(overrides)
-    return users.create_user(**fields)
+    return user_rules.create_user(**fields)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from storage.seed import DOCUMENTATION_CLIENT_SECRET
+from domain.seed import DOCUMENTATION_CLIENT_SECRET
 from tests.http.test_oauth2_token import assert_token, basic, password_grant
 
 pytestmark = pytest.mark.usefixtures("demo_data")

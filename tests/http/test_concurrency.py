@@ -9,7 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 import migrations
-from storage import db, seed, teams, users
+from domain import seed
+from domain import users as user_rules
+from storage import db, teams
 from tests.conftest import scratch_database
 from tests.http.helpers import token_for
 
@@ -34,7 +36,7 @@ def live_app(settings, configured_storage, tmp_path):
 
 
 def test_concurrent_if_match_patches_have_one_winner_per_version(live_app):
-    leader = users.create_user(
+    leader = user_rules.create_user(
         username="leader", email="leader@example.com", password="long enough"
     )
     team, version = teams.create_team("Contested", leader_id=leader["id"])
@@ -71,7 +73,9 @@ def test_concurrent_if_match_patches_have_one_winner_per_version(live_app):
 
 def test_concurrent_leader_changes_never_leave_a_team_leaderless(live_app):
     leaders = [
-        users.create_user(username=f"lead{n}", email=f"lead{n}@example.com", password="long enough")
+        user_rules.create_user(
+            username=f"lead{n}", email=f"lead{n}@example.com", password="long enough"
+        )
         for n in range(4)
     ]
     team, _ = teams.create_team("Leaders", leader_id=leaders[0]["id"])
@@ -103,10 +107,12 @@ def test_concurrent_if_match_member_patches_have_one_winner(live_app):
     """The member's ETag is compared under the team's lock: of writers holding the same tag,
     exactly one changes the member; the others get 412."""
     leaders = [
-        users.create_user(username=f"boss{n}", email=f"boss{n}@example.com", password="long enough")
+        user_rules.create_user(
+            username=f"boss{n}", email=f"boss{n}@example.com", password="long enough"
+        )
         for n in range(WRITERS)
     ]
-    member = users.create_user(
+    member = user_rules.create_user(
         username="member", email="member@example.com", password="long enough"
     )
     team, _ = teams.create_team("Contested members", leader_id=leaders[0]["id"])

@@ -42,9 +42,9 @@ def test_losing_a_refresh_race_is_invalid_grant(client, demo_data, monkeypatch):
 
 
 def test_client_credentials_of_an_inactive_owner_is_invalid_grant(client, demo_data):
+    from domain.seed import DOCUMENTATION_CLIENT_SECRET
     from models import User
     from storage.db import transaction
-    from storage.seed import DOCUMENTATION_CLIENT_SECRET
 
     with transaction() as session:
         session.query(User).filter(User.username == "documentation").update({"is_active": False})

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from storage import clients, users
-from storage.seed import DOCUMENTATION_CLIENT_SECRET
+from domain import clients as client_rules
+from domain.seed import DOCUMENTATION_CLIENT_SECRET
+from storage import users
 from tests.http.test_oauth2_token import assert_oauth_error, assert_token, basic, me, password_grant
 
 pytestmark = pytest.mark.usefixtures("demo_data")
@@ -17,7 +18,7 @@ INTROSPECT = "/auth/oauth2/introspect"
 @pytest.fixture
 def confidential(client):
     owner = users.get_user_by_username("user")
-    return clients.create_client(owner_id=owner["id"], client_type="confidential")
+    return client_rules.register_client(owner_id=owner["id"], client_type="confidential")
 
 
 def revoke(client, token, hint=None, **auth):

@@ -6,7 +6,8 @@ import base64
 
 import pytest
 
-from storage.seed import DOCUMENTATION_CLIENT_SECRET
+from domain import clients as client_rules
+from domain.seed import DOCUMENTATION_CLIENT_SECRET
 
 pytestmark = pytest.mark.usefixtures("demo_data")
 
@@ -322,10 +323,10 @@ def test_refresh_may_narrow_but_never_widen_the_scope(client):
 
 
 def test_a_refresh_token_only_works_for_its_own_client(client):
-    from storage import clients, users
+    from storage import users
 
     owner = users.get_user_by_username("user")
-    other = clients.create_client(owner_id=owner["id"], client_type="public")
+    other = client_rules.register_client(owner_id=owner["id"], client_type="public")
     first = assert_token(password_grant(client))
 
     response = client.post(

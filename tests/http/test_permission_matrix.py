@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 import openapi
-from storage import clients
+from domain import clients as client_rules
 from tests.http.helpers import auth
 
 CALLERS = ("anonymous", "alice", "bob", "carol", "viewer", "admin", "internal")
@@ -60,7 +60,7 @@ def world(client, people):
         client.post(
             f"/api/v1/teams/{team['id']}/members/", json={"user_id": member["id"]}, headers=headers
         )
-    client_id = clients.create_client(owner_id=alice["id"])["client_id"]
+    client_id = client_rules.register_client(owner_id=alice["id"])["client_id"]
     return {
         "people": {**people, "viewer": viewer},
         "path": {"user_id": alice["id"], "team_id": team["id"], "client_id": client_id},

@@ -8,7 +8,10 @@ import pytest
 from sqlalchemy import exc, update
 
 from auth import passwords
+from domain import clients as client_rules
 from domain import patching
+from domain import teams as team_rules
+from domain import users as user_rules
 from models import Team, User
 from models.base import StringList, UTCDateTime
 from storage import clients, db, teams, tokens, users
@@ -65,12 +68,12 @@ class TestClients:
     def test_registration_errors(self):
         owner = make_user()
         with pytest.raises(Unprocessable):
-            clients.create_client(owner_id=owner["id"], grant_types=["implicit"])
+            client_rules.register_client(owner_id=owner["id"], grant_types=["implicit"])
         with pytest.raises(NotFound):
-            clients.create_client(owner_id=999_999)
-        clients.create_client(owner_id=owner["id"], client_id="mine")
+            client_rules.register_client(owner_id=999_999)
+        client_rules.register_client(owner_id=owner["id"], client_id="mine")
         with pytest.raises(Conflict):
-            clients.create_client(owner_id=owner["id"], client_id="mine")
+            client_rules.register_client(owner_id=owner["id"], client_id="mine")
 
     def test_deleting_a_missing_client(self):
         with pytest.raises(NotFound):
@@ -82,7 +85,7 @@ class TestTeams:
     def test_missing_teams(self):
         for call in (
             lambda: teams.get_team(999_999),
-            lambda: teams.patch_team(
+            lambda: team_rules.patch_team(
                 999_999, [{"op": "replace", "path": "/title", "value": "New one"}]
             ),
             lambda: teams.delete_team(999_999),
@@ -97,7 +100,7 @@ class TestTeams:
         team, _ = teams.create_team("Original", leader["id"])
         interfere = _interfering(monkeypatch, Team, team["id"], times=1)
 
-        patched, version = teams.patch_team(
+        patched, version = team_rules.patch_team(
             team["id"], [{"op": "replace", "path": "/title", "value": "Mine"}]
         )
 
@@ -110,7 +113,9 @@ class TestTeams:
         _interfering(monkeypatch, Team, team["id"], times=10)
 
         with pytest.raises(Conflict):
-            teams.patch_team(team["id"], [{"op": "replace", "path": "/title", "value": "Mine"}])
+            team_rules.patch_team(
+                team["id"], [{"op": "replace", "path": "/title", "value": "Mine"}]
+            )
 
     def test_with_if_match_a_concurrent_change_is_412(self, monkeypatch):
         leader = make_user()
@@ -118,14 +123,14 @@ class TestTeams:
         _interfering(monkeypatch, Team, team["id"], times=1)
 
         with pytest.raises(PreconditionFailed):
-            teams.patch_team(
+            team_rules.patch_team(
                 team["id"], [{"op": "replace", "path": "/title", "value": "Mine"}], {version}
             )
 
     def test_a_no_op_patch_changes_nothing(self):
         leader = make_user()
         team, version = teams.create_team("Same", leader["id"])
-        assert teams.patch_team(
+        assert team_rules.patch_team(
             team["id"], [{"op": "test", "path": "/title", "value": "Same"}]
         ) == (team, version)
 
@@ -136,13 +141,13 @@ class TestUsers:
         with pytest.raises(NotFound):
             users.get_user(999_999)
         with pytest.raises(NotFound):
-            users.patch_user(999_999, [], caller_id=1, caller_is_privileged=True)
+            user_rules.patch_user(999_999, [], caller_id=1, caller_is_privileged=True)
 
     def test_a_patch_applies_again_when_the_user_changed_under_it(self, monkeypatch):
         user = make_user()
         interfere = _interfering(monkeypatch, User, user["id"], times=1)
 
-        patched, version = users.patch_user(
+        patched, version = user_rules.patch_user(
             user["id"],
             [{"op": "replace", "path": "/first_name", "value": "Mine"}],
             caller_id=user["id"],
@@ -156,7 +161,7 @@ class TestUsers:
         user = make_user()
         _interfering(monkeypatch, User, user["id"], times=10)
         with pytest.raises(Conflict):
-            users.patch_user(
+            user_rules.patch_user(
                 user["id"],
                 [{"op": "replace", "path": "/first_name", "value": "Mine"}],
                 caller_id=user["id"],
@@ -167,7 +172,7 @@ class TestUsers:
         user = make_user()
         _interfering(monkeypatch, User, user["id"], times=1)
         with pytest.raises(PreconditionFailed):
-            users.patch_user(
+            user_rules.patch_user(
                 user["id"],
                 [{"op": "replace", "path": "/first_name", "value": "Mine"}],
                 caller_id=user["id"],
@@ -182,7 +187,7 @@ class TestUsers:
             {"op": "replace", "path": "/password", "value": "é" * 40},
         ]
         with pytest.raises(Unprocessable):
-            users.patch_user(
+            user_rules.patch_user(
                 user["id"], operations, caller_id=user["id"], caller_is_privileged=False
             )
 

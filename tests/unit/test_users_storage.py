@@ -1,6 +1,7 @@
 import pytest
 
 from auth.passwords import verify_password
+from domain import users as user_rules
 from storage import users
 from storage.errors import Conflict, NotFound, Unprocessable
 from tests.factories import DEFAULT_PASSWORD, make_user
@@ -78,7 +79,7 @@ def test_get_user_by_username_of_a_missing_user():
 def test_patching_a_missing_user_is_not_found_before_any_refusal():
     caller = make_user()
     with pytest.raises(NotFound):
-        users.patch_user(
+        user_rules.patch_user(
             999_999,
             [{"op": "replace", "path": "/is_admin", "value": True}],
             caller_id=caller["id"],

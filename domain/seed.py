@@ -1,4 +1,4 @@
-"""The demo data of the seed README: ``apiserver seed``. Running it again changes nothing."""
+"""The demo data: ``apiserver seed``. Running it again changes nothing."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from sqlalchemy import select
 
 import openapi
 from auth.secrets import secret_digest
+from domain import clients, users
 from models import OAuth2Client, User
-from storage import clients, users
+from storage import clients as stored_clients
 from storage.db import transaction
 
 DOCUMENTATION_CLIENT_ID = "documentation"
-# Published in the seed README on purpose, so that its curl examples work as printed.
+# Published in the README on purpose, so that its curl examples work as printed.
 DOCUMENTATION_CLIENT_SECRET = "KQ()SWK)SQK)QWSKQW(SKQ)S(QWSQW(SJ*HQ&HQW*SQ*^SSQWSGQSG"
 
 DEMO_USERS = (
@@ -59,13 +60,13 @@ def _ensure_documentation_client(owner_id: int) -> list[str]:
                 "client_secret_hash": secret_digest(DOCUMENTATION_CLIENT_SECRET),
                 "client_type": "public",
                 "default_scopes": list(openapi.registered_scopes()),
-                "grant_types": list(clients.GRANT_TYPES),
+                "grant_types": list(stored_clients.GRANT_TYPES),
             }
             changed = [name for name, value in wanted.items() if getattr(client, name) != value]
             for name in changed:
                 setattr(client, name, wanted[name])
             return [f"updated client 'documentation' ({', '.join(changed)})"] if changed else []
-    clients.create_client(
+    clients.register_client(
         owner_id=owner_id,
         client_id=DOCUMENTATION_CLIENT_ID,
         client_secret=DOCUMENTATION_CLIENT_SECRET,
