@@ -36,5 +36,11 @@ def test_the_wheel_ships_the_contract_the_migrations_and_alembic_ini(tmp_path):
     }
     assert spec_files and spec_files <= names
     assert migration_files and migration_files <= names
-    assert {"migrations/env.py", "migrations/script.py.mako", "app.py", "cli.py", "config.py"} <= names
+    assert {
+        "migrations/env.py",
+        "migrations/script.py.mako",
+        "app.py",
+        "cli.py",
+        "config.py",
+    } <= names
     assert any(name.endswith(".data/data/share/apiserver/alembic.ini") for name in names)
