@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import functools
 import os
 import threading
 
 import bcrypt
+
+from storage.db import on_the_event_loop
 
 
 class FirstComeSlots:
@@ -51,12 +52,9 @@ def password_fits(password: str) -> bool:
 
 def _refuse_the_event_loop() -> None:
     """bcrypt takes about 0.2 s at cost 12: on the event loop it would stall every request the
-    worker holds. Handlers that reach it run in Connexion's thread pool (app.py)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return  # no loop in this thread: a worker thread, or the command line
-    raise RuntimeError("bcrypt must not run on the event loop")
+    worker holds. Handlers that reach it run in Connexion's thread pool (web/resolver.py)."""
+    if on_the_event_loop():
+        raise RuntimeError("bcrypt must not run on the event loop")
 
 
 def hash_password(password: str, rounds: int) -> str:

@@ -42,11 +42,6 @@ def rule(name: str, *, anonymous: bool = False):
     return register
 
 
-def _privileged(caller: Caller) -> bool:
-    """Administrators and internal service accounts: past every rule, once the object exists."""
-    return caller.is_admin or caller.is_internal
-
-
 @rule("active-user")
 def active_user(caller: Caller, params: dict) -> None:
     """Any active user: the token check has already refused inactive ones."""
@@ -54,7 +49,7 @@ def active_user(caller: Caller, params: dict) -> None:
 
 @rule("admin")
 def admin(caller: Caller, params: dict) -> None:
-    if not _privileged(caller):
+    if not caller.is_privileged:
         raise PermissionDenied("only administrators may do this")
 
 
@@ -65,14 +60,14 @@ def signup(caller: Caller | None, params: dict) -> None:
         return
     if caller is None:
         raise Unauthenticated("sign-up is closed: an administrator must create your account")
-    if not _privileged(caller):
+    if not caller.is_privileged:
         raise PermissionDenied("only administrators may create users")
 
 
 @rule("self-or-admin")
 def self_or_admin(caller: Caller, params: dict) -> None:
     users.require_user(params["user_id"])
-    if params["user_id"] != caller.id and not _privileged(caller):
+    if params["user_id"] != caller.id and not caller.is_privileged:
         raise PermissionDenied("only the user themself or an administrator may do this")
 
 
@@ -85,21 +80,21 @@ def _team_role(caller: Caller, params: dict) -> bool | None:
 @rule("team-member")
 def team_member(caller: Caller, params: dict) -> None:
     role = _team_role(caller, params)
-    if role is None and not _privileged(caller):
+    if role is None and not caller.is_privileged:
         raise PermissionDenied("only the team's members and administrators may do this")
 
 
 @rule("team-leader")
 def team_leader(caller: Caller, params: dict) -> None:
     role = _team_role(caller, params)
-    if not role and not _privileged(caller):
+    if not role and not caller.is_privileged:
         raise PermissionDenied("only the team's leaders and administrators may do this")
 
 
 @rule("team-leader-or-self")
 def team_leader_or_self(caller: Caller, params: dict) -> None:
     role = _team_role(caller, params)
-    if not role and not _privileged(caller) and params["user_id"] != caller.id:
+    if not role and not caller.is_privileged and params["user_id"] != caller.id:
         raise PermissionDenied(
             "only the team's leaders, administrators or the member themself may do this"
         )
@@ -108,7 +103,7 @@ def team_leader_or_self(caller: Caller, params: dict) -> None:
 @rule("client-owner")
 def client_owner(caller: Caller, params: dict) -> None:
     owner = clients.client_owner(params["client_id"])
-    if owner != caller.id and not _privileged(caller):
+    if owner != caller.id and not caller.is_privileged:
         raise PermissionDenied("only the client's owner may do this")
 
 

@@ -3,7 +3,7 @@
     python bench/run.py [--compare] [--scale 10000] [--database-url URL] [--duration 15]
                         [--connections 32] [--workloads W1,W2,W3,W4] [--soak 60]
 
-Workloads (issue 7): W1 GET /api/v1/users/me with tokens spread over the seeded ones; W2 GET
+Workloads: W1 GET /api/v1/users/me with tokens spread over the seeded ones; W2 GET
 /api/v1/teams/?limit=20&offset=... as an admin, offsets spread; W3 PATCH /api/v1/teams/{id}
 (replace /title), ids spread; W4 POST /auth/oauth2/token (password grant). The server runs with
 RATE_LIMITS=off. ``--soak S`` then drives W1 for S seconds and reports how much each worker's

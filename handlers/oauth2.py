@@ -37,7 +37,7 @@ def introspect_token(body):
 
 
 def _token(query: dict, body: dict | None):
-    """oauthlib wants one POST body: merge the query string (the old README's style) into it."""
+    """oauthlib wants one POST body: merge the (deprecated) query string into it."""
     given_query = {name: query[name] for name in TOKEN_PARAMETERS if query.get(name) is not None}
     given_body = body or {}
     twice = sorted(set(given_query) & set(given_body))

@@ -1,24 +1,27 @@
 """Teams and their members."""
 
+import openapi
 from auth.token_check import current_caller
 from domain import teams as rules
 from storage import teams
 from web.conditional import etag, expected_versions, representation
 from web.pagination import page_headers
 
-COLLECTION = "/api/v1/teams/"
-
 
 def list_teams(offset=0, limit=20):
     caller = current_caller()
-    sees_all = caller.is_admin or caller.is_internal
+    sees_all = caller.is_privileged
     page, total = teams.list_teams(offset, limit, member_id=None if sees_all else caller.id)
-    return page, 200, page_headers(COLLECTION, offset, limit, total)
+    return page, 200, page_headers(openapi.path_for("list_teams"), offset, limit, total)
 
 
 def create_team(body):
     team, version = teams.create_team(body["title"], leader_id=current_caller().id)
-    return team, 201, {"Location": f"{COLLECTION}{team['id']}", "ETag": etag(version)}
+    return (
+        team,
+        201,
+        {"Location": openapi.path_for("get_team", team_id=team["id"]), "ETag": etag(version)},
+    )
 
 
 def get_team(team_id):
@@ -38,12 +41,13 @@ def delete_team(team_id):
 
 def list_team_members(team_id, offset=0, limit=20):
     page, total = teams.list_members(team_id, offset, limit)
-    return page, 200, page_headers(f"{COLLECTION}{team_id}/members/", offset, limit, total)
+    members = openapi.path_for("list_team_members", team_id=team_id)
+    return page, 200, page_headers(members, offset, limit, total)
 
 
 def add_team_member(team_id, body):
     member, version = teams.add_member(team_id, body["user_id"], bool(body.get("is_leader", False)))
-    location = f"{COLLECTION}{team_id}/members/{body['user_id']}"
+    location = openapi.path_for("patch_team_member", team_id=team_id, user_id=body["user_id"])
     return member, 201, {"Location": location, "ETag": etag(version)}
 
 

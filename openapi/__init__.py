@@ -169,6 +169,12 @@ def operations() -> dict[str, tuple[str, str, dict]]:
     }
 
 
+def path_for(operation_id: str, **parameters) -> str:
+    """The URL path of an operation, its path parameters filled in: ``path_for("get_team",
+    team_id=3)`` is ``/api/v1/teams/3``. Handlers build ``Location`` and ``Link`` with it."""
+    return operations()[operation_id][1].format(**parameters)
+
+
 def registered_scopes() -> tuple[str, ...]:
     """The OAuth 2 scopes the contract declares, in their declared order."""
     flows = bundle()["components"]["securitySchemes"]["oauth2"]["flows"]

@@ -165,7 +165,8 @@ def _database_errors() -> Iterator[None]:
         raise InvalidInput("a value is not valid for the database") from error
 
 
-def _on_the_event_loop() -> bool:
+def on_the_event_loop() -> bool:
+    """True in the thread that runs an event loop (where nothing may block)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -177,7 +178,7 @@ def _bind() -> Engine | Connection:
     """What this thread works through: the configured engine (tests: one connection), or on
     SQLite's event loop thread, that thread's own connection."""
     bind = SessionFactory.kw["bind"]
-    if _loop_engine is not None and isinstance(bind, Engine) and _on_the_event_loop():
+    if _loop_engine is not None and isinstance(bind, Engine) and on_the_event_loop():
         return _loop_engine
     return bind
 

@@ -4,7 +4,7 @@
 adds the security headers, and writes one JSON log line per request: method, path, route
 (the contract's path template), operationId, status, duration, request id, user id. Query
 strings are logged with the values of secret parameters (passwords, tokens, client secrets)
-replaced, since the old README sends passwords in the URL.
+replaced: the deprecated query-string form of the token endpoint carries passwords in the URL.
 """
 
 from __future__ import annotations
