@@ -239,16 +239,22 @@ def _described(body: str, default: str | None = None) -> str:
     return json.dumps(document)
 
 
-def _finish(headers: dict, body: str, status: int, invalid_client: str | None = None) -> Response:
-    if status >= 400:
-        body = _described(body, invalid_client if status == 401 else None)
-    headers = {key: value for key, value in headers.items() if key != "WWW-Authenticate"}
+def answer_headers(status: int, headers: dict | None = None) -> dict:
+    """The headers of every answer of these endpoints (RFC 6749 §5.1, §5.2): JSON, never
+    cached, and the Basic challenge on 401."""
+    headers = {key: value for key, value in (headers or {}).items() if key != "WWW-Authenticate"}
     if status == 401:
         headers["WWW-Authenticate"] = REALM
     headers.setdefault("Content-Type", "application/json")
     headers.setdefault("Cache-Control", "no-store")
     headers.setdefault("Pragma", "no-cache")
-    return headers, body, status
+    return headers
+
+
+def _finish(headers: dict, body: str, status: int, invalid_client: str | None = None) -> Response:
+    if status >= 400:
+        body = _described(body, invalid_client if status == 401 else None)
+    return answer_headers(status, headers), body, status
 
 
 def _error(error: errors.OAuth2Error) -> Response:

@@ -11,6 +11,7 @@ from connexion.exceptions import OAuthScopeProblem, ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
+from auth import authorization_server
 from storage.errors import (
     Conflict,
     DomainError,
@@ -84,9 +85,7 @@ def problem(
 
 def oauth2_error(status: int, description: str, headers: dict | None = None) -> ConnexionResponse:
     code = OAUTH2_ERRORS.get(status, "invalid_request")
-    headers = {"Cache-Control": "no-store", "Pragma": "no-cache", **(headers or {})}
-    if status == 401:
-        headers["WWW-Authenticate"] = 'Basic realm="apiserver"'
+    headers = authorization_server.answer_headers(status, headers)
     return ConnexionResponse(
         status_code=status,
         content_type="application/json",
