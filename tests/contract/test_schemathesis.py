@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 
-from tests.http.helpers import token_for
+from tests.helpers import token_for
 
 CONFIG_FILE = Path(__file__).with_name("schemathesis.toml")
 # `tox -e fuzz` sets FUZZ_EXAMPLES for a longer campaign than CI's 50 examples per operation.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import make_user
-from tests.http.test_oauth2_token import assert_token, basic, me, password_grant
+from tests.helpers import assert_problem, assert_token, basic, me, password_grant
 
 pytestmark = pytest.mark.usefixtures("demo_data")
 
@@ -13,8 +13,7 @@ pytestmark = pytest.mark.usefixtures("demo_data")
 def test_no_token_is_401_problem_with_a_bearer_challenge(client):
     response = client.get("/api/v1/users/me")
 
-    assert response.status_code == 401
-    assert response.headers["content-type"] == "application/problem+json"
+    assert_problem(response, 401)
     assert response.headers["www-authenticate"] == 'Bearer realm="apiserver", error="invalid_token"'
 
 
@@ -32,8 +31,7 @@ def test_no_token_is_401_problem_with_a_bearer_challenge(client):
 def test_bad_credentials_are_401_problems(client, authorization):
     response = client.get("/api/v1/users/me", headers={"Authorization": authorization})
 
-    assert response.status_code == 401
-    assert response.headers["content-type"] == "application/problem+json"
+    assert_problem(response, 401)
     assert "invalid_token" in response.headers["www-authenticate"]
 
 
@@ -50,10 +48,9 @@ def test_a_missing_scope_is_403_naming_it(client):
 
     response = me(client, token["access_token"])
 
-    assert response.status_code == 403
-    assert response.headers["content-type"] == "application/problem+json"
-    assert "users:read" in response.json()["detail"]
-    assert "teams:read" not in response.json()["detail"]
+    problem = assert_problem(response, 403)
+    assert "users:read" in problem["detail"]
+    assert "teams:read" not in problem["detail"]
 
 
 def test_a_deactivated_users_token_stops_working_at_once(client):

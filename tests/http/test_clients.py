@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.seed import DOCUMENTATION_CLIENT_SECRET
-from tests.http.test_oauth2_token import assert_token, basic, password_grant
+from tests.helpers import ALL_SCOPES_GRANTED, assert_problem, assert_token, basic, password_grant
 
 pytestmark = pytest.mark.usefixtures("demo_data")
 
@@ -15,7 +15,7 @@ CLIENTS = "/api/v1/auth/oauth2_clients/"
 def bearer(client, username="user", password="w", scope=None):
     token = assert_token(
         password_grant(client, username=username, password=password, scope=scope),
-        scope=scope or "auth:read auth:write users:read users:write teams:read teams:write",
+        scope=scope or ALL_SCOPES_GRANTED,
     )
     return {"Authorization": f"Bearer {token['access_token']}"}
 
@@ -107,8 +107,7 @@ def test_a_new_client_defaults_to_confidential_with_every_scope(client):
 )
 def test_invalid_registrations_are_400(client, body):
     response = client.post(CLIENTS, json=body, headers=bearer(client))
-    assert response.status_code == 400
-    assert response.headers["content-type"] == "application/problem+json"
+    assert_problem(response, 400)
 
 
 def test_only_the_owner_deletes_a_client(client):

@@ -13,7 +13,7 @@ from domain import seed
 from domain import users as user_rules
 from storage import db, teams
 from tests.conftest import scratch_database
-from tests.http.helpers import token_for
+from tests.helpers import token_for
 
 WRITERS = 12
 ROUNDS = 3

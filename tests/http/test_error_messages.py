@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from tests.http.helpers import auth, patch
+from tests.helpers import assert_problem, auth, patch
 
 SECRET = "mySecretValue7f3a"
 TEAMS = "/api/v1/teams/"
@@ -118,8 +118,8 @@ def test_a_json_document_sent_as_a_form_is_told_its_content_type(client, people)
         TEAMS, content='{"title": "abc team"}', headers={**auth(people["alice"]), **FORM}
     )
 
-    assert response.status_code == 400
-    assert "Content-Type: application/json" in response.json()["detail"]
+    problem = assert_problem(response, 400)
+    assert "Content-Type: application/json" in problem["detail"]
 
 
 def test_a_bad_patch_operation_is_named_by_its_index(client, people):
@@ -133,8 +133,8 @@ def test_a_bad_patch_operation_is_named_by_its_index(client, people):
         ],
     )
 
-    assert response.status_code == 400
-    assert response.json()["errors"] == [
+    problem = assert_problem(response, 400)
+    assert problem["errors"] == [
         {"field": "1.value", "message": "must be of type string"},
         {"field": "2.op", "message": "must be one of: add, replace, test"},
     ]
@@ -150,8 +150,8 @@ def test_a_failed_test_names_the_operation_not_the_values(client, people):
         ],
     )
 
-    assert response.status_code == 409
-    assert response.json()["detail"] == (
+    problem = assert_problem(response, 409)
+    assert problem["detail"] == (
         "operation 1 (test /title) failed: the document holds another value there"
     )
 
@@ -159,8 +159,8 @@ def test_a_failed_test_names_the_operation_not_the_values(client, people):
 def test_patterns_are_said_in_words(client, people):
     response = signup(client, people, username="a b", email="nowhere")
 
-    assert response.status_code == 400
-    assert {(e["field"], e["message"]) for e in response.json()["errors"]} == {
+    problem = assert_problem(response, 400)
+    assert {(e["field"], e["message"]) for e in problem["errors"]} == {
         ("username", "must be 3 to 80 letters, digits, `.`, `_` or `-`"),
         (
             "email",

@@ -2,19 +2,9 @@
 
 import pytest
 
-PROBLEM = "application/problem+json"
+from tests.helpers import assert_problem
+
 SIGNUP = "/api/v1/users/"
-
-
-def assert_problem(response, status):
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    problem = response.json()
-    assert problem["status"] == status
-    assert problem["type"] == "about:blank"
-    assert problem["title"]
-    assert problem["detail"]
-    return problem
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,14 @@ import pytest
 from auth import permissions
 from storage import tokens
 from storage.errors import Conflict
-from tests.http.helpers import auth
-from tests.http.test_oauth2_token import assert_oauth_error, assert_token, basic, password_grant
+from tests.helpers import (
+    assert_oauth_error,
+    assert_problem,
+    assert_token,
+    auth,
+    basic,
+    password_grant,
+)
 
 
 def test_an_unexpected_error_is_a_logged_500_problem(client, people, monkeypatch, caplog):
@@ -20,8 +26,7 @@ def test_an_unexpected_error_is_a_logged_500_problem(client, people, monkeypatch
     monkeypatch.setattr(teams, "list_teams", explode)
     response = client.get("/api/v1/teams/", headers=auth(people["alice"]))
 
-    assert response.status_code == 500
-    assert response.headers["content-type"] == "application/problem+json"
+    assert_problem(response, 500)
     assert "disk on fire" not in response.text
     assert any("unhandled error" in record.message for record in caplog.records)
 

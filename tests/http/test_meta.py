@@ -6,6 +6,7 @@ import pytest
 
 import openapi
 from storage import db
+from tests.helpers import assert_problem
 
 
 def test_openapi_json_serves_the_bundle(client):
@@ -56,7 +57,5 @@ def test_readiness_is_503_problem_when_the_database_is_unreachable(client, tmp_p
 
     response = client.get("/health/ready")
 
-    assert response.status_code == 503
-    assert response.headers["content-type"] == "application/problem+json"
+    assert_problem(response, 503)
     assert response.headers["retry-after"] == "5"
-    assert response.json()["status"] == 503

@@ -1,7 +1,6 @@
 """GET /metrics in Prometheus format."""
 
-from tests.http.helpers import auth
-from tests.http.test_oauth2_token import password_grant
+from tests.helpers import auth, password_grant
 
 
 def sample(text: str, name: str, **labels) -> float:

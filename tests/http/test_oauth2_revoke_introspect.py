@@ -7,7 +7,7 @@ import pytest
 from domain import clients as client_rules
 from domain.seed import DOCUMENTATION_CLIENT_SECRET
 from storage import users
-from tests.http.test_oauth2_token import assert_oauth_error, assert_token, basic, me, password_grant
+from tests.helpers import assert_oauth_error, assert_token, basic, me, password_grant
 
 pytestmark = pytest.mark.usefixtures("demo_data")
 

@@ -8,55 +8,17 @@ import pytest
 
 from domain import clients as client_rules
 from domain.seed import DOCUMENTATION_CLIENT_SECRET
+from tests.helpers import (
+    ALL_SCOPES_GRANTED,
+    TOKEN,
+    assert_oauth_error,
+    assert_token,
+    basic,
+    me,
+    password_grant,
+)
 
 pytestmark = pytest.mark.usefixtures("demo_data")
-
-TOKEN = "/auth/oauth2/token"
-ALL_SCOPES = "auth:read auth:write users:read users:write teams:read teams:write"
-
-
-def basic(client_id: str, secret: str = "") -> dict:
-    raw = f"{client_id}:{secret}".encode()
-    return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
-
-
-def password_grant(client, **params):
-    form = {
-        "grant_type": "password",
-        "client_id": "documentation",
-        "username": "root",
-        "password": "q",
-    }
-    form.update(params)
-    return client.post(TOKEN, data={k: v for k, v in form.items() if v is not None})
-
-
-def assert_token(response, scope=ALL_SCOPES, refresh=True):
-    assert response.status_code == 200, response.text
-    assert response.headers["cache-control"] == "no-store"
-    assert response.headers["pragma"] == "no-cache"
-    body = response.json()
-    assert body["token_type"] == "Bearer"
-    assert body["expires_in"] == 3600
-    assert body["scope"] == scope
-    assert len(body["access_token"]) >= 43  # 32 random bytes
-    assert ("refresh_token" in body) is refresh
-    return body
-
-
-def assert_oauth_error(response, status, error):
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/json"
-    assert response.json()["error"] == error
-    assert response.json()["error_description"]  # every RFC 6749 error says what went wrong
-    if status == 401:
-        assert response.headers["www-authenticate"].startswith("Basic")
-    return response.json()
-
-
-def me(client, access_token):
-    return client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {access_token}"})
-
 
 # The README's curl lines, one by one ----------------------------------------------------------
 
@@ -133,8 +95,8 @@ def test_the_password_grant_with_a_urlencoded_body(client):
     [
         ("users:read", "users:read"),
         ("users:read  teams:read", "users:read teams:read"),  # empty items are ignored
-        (" ", ALL_SCOPES),  # nothing asked for: everything the client may have
-        ("", ALL_SCOPES),
+        (" ", ALL_SCOPES_GRANTED),  # nothing asked for: everything the client may have
+        ("", ALL_SCOPES_GRANTED),
         ("teams:read teams:read", "teams:read"),
     ],
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.http.helpers import auth
+from tests.helpers import assert_problem, auth
 
 
 def allowed(response) -> set[str]:
@@ -62,8 +62,7 @@ def test_a_token_without_the_scope_loses_the_method(client, people):
 
 def test_options_on_a_missing_object_is_404(client, people):
     response = client.options("/api/v1/teams/999999", headers=auth(people["alice"]))
-    assert response.status_code == 404
-    assert response.headers["content-type"] == "application/problem+json"
+    assert_problem(response, 404)
 
 
 def test_options_with_a_bad_token_is_401(client):

@@ -11,7 +11,7 @@ import pytest
 
 import openapi
 from domain import clients as client_rules
-from tests.http.helpers import auth
+from tests.helpers import assert_problem, auth
 
 CALLERS = ("anonymous", "alice", "bob", "carol", "viewer", "admin", "internal")
 
@@ -176,8 +176,8 @@ def test_an_existing_object_refuses_read_only_writers_even_where_the_rule_lets_t
         ),
         client.delete(team_url, headers=auth(viewer)),
     ):
-        assert response.status_code == 403, response.text
-        assert response.json()["detail"] == "this account is read-only"
+        problem = assert_problem(response, 403)
+        assert problem["detail"] == "this account is read-only"
     # Internal service accounts are read-only too, yet pass every rule once the object exists.
     robot = auth(people["internal"])
     renamed = client.patch(team_url, content=rename, headers={**robot, **patch_headers})

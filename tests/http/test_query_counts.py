@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import make_user
-from tests.http.helpers import auth
+from tests.helpers import auth
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.http.helpers import auth, patch
+from tests.helpers import assert_problem, auth, patch
 
 TEAMS = "/api/v1/teams/"
 
@@ -58,8 +58,8 @@ def test_create_team_from_a_form(client, people):
 @pytest.mark.parametrize("title", ["", "ab", "x" * 51])
 def test_titles_are_3_to_50_characters(client, people, title):
     response = client.post(TEAMS, json={"title": title}, headers=auth(people["alice"]))
-    assert response.status_code == 400
-    assert response.json()["errors"][0]["field"] == "title"
+    problem = assert_problem(response, 400)
+    assert problem["errors"][0]["field"] == "title"
 
 
 def test_read_only_accounts_cannot_create_teams(client, people):
@@ -301,8 +301,8 @@ def test_promote_and_demote(client, people, team):
     )
     # bob is the last leader: demoting him is a conflict.
     response = patch(client, members_url(team, people["bob"]), demote, auth(people["bob"]))
-    assert response.status_code == 409
-    assert "leader" in response.json()["detail"]
+    problem = assert_problem(response, 409)
+    assert "leader" in problem["detail"]
 
 
 @pytest.mark.parametrize(
@@ -405,8 +405,7 @@ def test_member_patch_answers_an_etag_and_honours_if_match(client, people, team)
     assert second != first
 
     stale = patch(client, bob, PROMOTE, {**alice, "If-Match": first})
-    assert stale.status_code == 412
-    assert stale.headers["content-type"] == "application/problem+json"
+    assert_problem(stale, 412)
     weak = patch(client, bob, PROMOTE, {**alice, "If-Match": f"W/{second}"})
     assert weak.status_code == 412
     members = client.get(members_url(team), headers=alice).json()
@@ -442,8 +441,7 @@ def test_member_delete_honours_if_match(client, people, team):
     assert promoted != current
 
     stale = client.delete(bob, headers={**alice, "If-Match": current})
-    assert stale.status_code == 412
-    assert stale.headers["content-type"] == "application/problem+json"
+    assert_problem(stale, 412)
     assert client.get(members_url(team), headers=alice).headers["x-total-count"] == "2"
 
     assert client.delete(bob, headers={**alice, "If-Match": promoted}).status_code == 204

@@ -1,6 +1,6 @@
 import pytest
 
-PROBLEM = "application/problem+json"
+from tests.helpers import assert_problem
 
 
 def signup(client, **overrides):
@@ -38,9 +38,8 @@ def test_create_user_with_a_taken_username_or_email_is_409(client):
 
     response = signup(client, email="other@example.com")
 
-    assert response.status_code == 409
-    assert response.headers["content-type"] == PROBLEM
-    assert response.json()["errors"] == [{"field": "username", "message": "already taken"}]
+    problem = assert_problem(response, 409)
+    assert problem["errors"] == [{"field": "username", "message": "already taken"}]
 
 
 @pytest.mark.parametrize(
@@ -60,9 +59,7 @@ def test_create_user_with_a_taken_username_or_email_is_409(client):
 def test_create_user_rejects_invalid_fields_naming_each_one(client, overrides, field):
     response = signup(client, **overrides)
 
-    assert response.status_code == 400
-    assert response.headers["content-type"] == PROBLEM
-    problem = response.json()
+    problem = assert_problem(response, 400)
     assert field in {error["field"] for error in problem["errors"]}
     assert field in problem["detail"]
 
@@ -70,8 +67,8 @@ def test_create_user_rejects_invalid_fields_naming_each_one(client, overrides, f
 def test_create_user_reports_every_missing_field_and_never_echoes_the_password(client):
     response = client.post("/api/v1/users/", json={"password": "sekrit"})
 
-    assert response.status_code == 400
-    fields = {error["field"] for error in response.json()["errors"]}
+    problem = assert_problem(response, 400)
+    fields = {error["field"] for error in problem["errors"]}
     assert fields == {"username", "email", "password"}
     assert "sekrit" not in response.text
 
@@ -79,5 +76,5 @@ def test_create_user_reports_every_missing_field_and_never_echoes_the_password(c
 def test_a_password_over_72_bytes_is_422_not_silently_truncated(client):
     response = signup(client, password="é" * 40)  # 40 characters, 80 bytes
 
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "password"
+    problem = assert_problem(response, 422)
+    assert problem["errors"][0]["field"] == "password"

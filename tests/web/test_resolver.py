@@ -11,7 +11,7 @@ import pytest
 import openapi
 from storage import db
 from tests.factories import make_user
-from tests.http.helpers import auth
+from tests.helpers import auth
 from web import resolver
 
 
