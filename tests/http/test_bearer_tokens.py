@@ -1,11 +1,11 @@
-"""The resource side: bearer tokens, scopes, and the Swagger UI sign-in."""
+"""The resource side: bearer tokens and scopes."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.factories import make_user
-from tests.helpers import assert_problem, assert_token, basic, me, password_grant
+from tests.helpers import assert_problem, assert_token, me, password_grant
 
 pytestmark = pytest.mark.usefixtures("demo_data")
 
@@ -73,33 +73,3 @@ def test_users_me_costs_one_query(client, statements):
     with statements() as seen:
         assert me(client, token["access_token"]).status_code == 200
     assert len(seen) == 1, seen
-
-
-def test_swagger_ui_is_preconfigured_for_the_password_flow(client):
-    page = client.get("/api/v1/ui/").text
-    assert '"clientId": "documentation"' in page
-    config = client.get("/api/v1/ui/swagger-ui-config.json").json()
-    assert config["persistAuthorization"] is True
-
-    scheme = client.get("/api/v1/openapi.json").json()["components"]["securitySchemes"]["oauth2"]
-    assert scheme["flows"]["password"]["tokenUrl"] == "/auth/oauth2/token"
-    me_operation = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/users/me"]["get"]
-    assert me_operation["security"] == [{"oauth2": ["users:read"]}]
-
-
-def test_swagger_ui_sign_in_as_root_then_try_users_me(client):
-    """Exactly what Swagger UI 4.15 sends after "Authorize" with root / q: a urlencoded body with
-    the selected scopes, and the client id in HTTP Basic with an empty secret."""
-    scopes = "auth:read auth:write users:read users:write teams:read teams:write"
-    response = client.post(
-        "/auth/oauth2/token",
-        data={"grant_type": "password", "username": "root", "password": "q", "scope": scopes},
-        headers=basic("documentation"),
-    )
-    token = assert_token(response, scope=scopes)
-
-    tried = client.get(
-        "/api/v1/users/me", headers={"Authorization": f"Bearer {token['access_token']}"}
-    )
-    assert tried.status_code == 200
-    assert tried.json()["username"] == "root"

@@ -1,4 +1,4 @@
-"""The clients API: your OAuth 2 clients."""
+"""The clients API: your OAuth 2 clients. List, register (create) and delete."""
 
 from __future__ import annotations
 
@@ -61,6 +61,9 @@ def test_create_then_use_then_list_then_delete_a_client(client):
     assert client.get(CLIENTS, headers=auth).json() == []
 
 
+# List ------------------------------------------------------------------------------------------
+
+
 def test_the_list_shows_only_the_callers_clients_and_pages(client):
     auth = bearer(client)
     ids = [client.post(CLIENTS, json={}, headers=auth).json()["client_id"] for _ in range(5)]
@@ -78,6 +81,23 @@ def test_the_list_shows_only_the_callers_clients_and_pages(client):
 
     roots = client.get(CLIENTS, headers=bearer(client, "root", "q")).json()
     assert roots == []
+
+
+def test_the_documentation_secret_is_not_readable_by_its_own_owner(client):
+    issued = client.post(
+        "/auth/oauth2/token",
+        data={"grant_type": "client_credentials"},
+        headers=basic("documentation", DOCUMENTATION_CLIENT_SECRET),
+    )
+    token = assert_token(issued, refresh=False)["access_token"]
+
+    listed = client.get(CLIENTS, headers={"Authorization": f"Bearer {token}"})
+
+    assert [item["client_id"] for item in listed.json()] == ["documentation"]
+    assert DOCUMENTATION_CLIENT_SECRET not in listed.text
+
+
+# Create ----------------------------------------------------------------------------------------
 
 
 def test_a_new_client_defaults_to_confidential_with_every_scope(client):
@@ -110,6 +130,15 @@ def test_invalid_registrations_are_400(client, body):
     assert_problem(response, 400)
 
 
+def test_scopes_are_enforced_on_the_clients_api(client):
+    read_only = bearer(client, scope="auth:read")
+    assert client.get(CLIENTS, headers=read_only).status_code == 200
+    assert client.post(CLIENTS, json={}, headers=read_only).status_code == 403
+
+
+# Delete ----------------------------------------------------------------------------------------
+
+
 def test_only_the_owner_deletes_a_client(client):
     mine = client.post(CLIENTS, json={}, headers=bearer(client)).json()
 
@@ -122,23 +151,3 @@ def test_only_the_owner_deletes_a_client(client):
     assert someone_else.status_code == 204  # root is an admin
     assert stranger.status_code == 403
     assert missing.status_code == 404
-
-
-def test_scopes_are_enforced_on_the_clients_api(client):
-    read_only = bearer(client, scope="auth:read")
-    assert client.get(CLIENTS, headers=read_only).status_code == 200
-    assert client.post(CLIENTS, json={}, headers=read_only).status_code == 403
-
-
-def test_the_documentation_secret_is_not_readable_by_its_own_owner(client):
-    issued = client.post(
-        "/auth/oauth2/token",
-        data={"grant_type": "client_credentials"},
-        headers=basic("documentation", DOCUMENTATION_CLIENT_SECRET),
-    )
-    token = assert_token(issued, refresh=False)["access_token"]
-
-    listed = client.get(CLIENTS, headers={"Authorization": f"Bearer {token}"})
-
-    assert [item["client_id"] for item in listed.json()] == ["documentation"]
-    assert DOCUMENTATION_CLIENT_SECRET not in listed.text

@@ -5,16 +5,7 @@ from __future__ import annotations
 import pytest
 
 from auth import permissions
-from storage import tokens
-from storage.errors import Conflict
-from tests.helpers import (
-    assert_oauth_error,
-    assert_problem,
-    assert_token,
-    auth,
-    basic,
-    password_grant,
-)
+from tests.helpers import assert_problem, auth
 
 
 def test_an_unexpected_error_is_a_logged_500_problem(client, people, monkeypatch, caplog):
@@ -29,37 +20,6 @@ def test_an_unexpected_error_is_a_logged_500_problem(client, people, monkeypatch
     assert_problem(response, 500)
     assert "disk on fire" not in response.text
     assert any("unhandled error" in record.message for record in caplog.records)
-
-
-def test_losing_a_refresh_race_is_invalid_grant(client, demo_data, monkeypatch):
-    token = assert_token(password_grant(client))
-
-    def lost(**kwargs):
-        raise Conflict("the refresh token has already been used")
-
-    monkeypatch.setattr(tokens, "issue", lost)
-    response = client.post(
-        "/auth/oauth2/token",
-        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
-        headers=basic("documentation"),
-    )
-    assert_oauth_error(response, 400, "invalid_grant")
-
-
-def test_client_credentials_of_an_inactive_owner_is_invalid_grant(client, demo_data):
-    from domain.seed import DOCUMENTATION_CLIENT_SECRET
-    from models import User
-    from storage.db import transaction
-
-    with transaction() as session:
-        session.query(User).filter(User.username == "documentation").update({"is_active": False})
-
-    response = client.post(
-        "/auth/oauth2/token",
-        data={"grant_type": "client_credentials"},
-        headers=basic("documentation", DOCUMENTATION_CLIENT_SECRET),
-    )
-    assert_oauth_error(response, 400, "invalid_grant")
 
 
 def test_an_unknown_rule_name_stops_the_server_from_starting():

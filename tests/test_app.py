@@ -1,12 +1,11 @@
-"""The served contract, Swagger UI, redirects and the health probes."""
+"""What the application factory serves besides the API: the contract (also as swagger.json),
+Swagger UI, and redirects to it from the entry points."""
 
 import json
 
 import pytest
 
 import openapi
-from storage import db
-from tests.helpers import assert_problem
 
 
 def test_openapi_json_serves_the_bundle(client):
@@ -17,7 +16,8 @@ def test_openapi_json_serves_the_bundle(client):
     assert response.json() == json.loads(openapi.bundle_text("json"))
 
 
-def test_swagger_json_is_the_same_document_for_users_of_the_old_server(client):
+def test_swagger_json_is_the_same_document(client):
+    """Clients written for the Flask-RESTplus server this one replaces fetch swagger.json."""
     assert client.get("/api/v1/swagger.json").json() == client.get("/api/v1/openapi.json").json()
 
 
@@ -35,27 +35,3 @@ def test_entry_points_redirect_to_swagger_ui(client, path):
 
     assert response.status_code == 308
     assert response.headers["location"] == "/api/v1/ui/"
-
-
-def test_liveness(client):
-    response = client.get("/health/live")
-
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
-
-
-def test_readiness_checks_the_database(client):
-    response = client.get("/health/ready")
-
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok"}}
-
-
-def test_readiness_is_503_problem_when_the_database_is_unreachable(client, tmp_path):
-    unreachable = db.make_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
-    db.SessionFactory.configure(bind=unreachable)
-
-    response = client.get("/health/ready")
-
-    assert_problem(response, 503)
-    assert response.headers["retry-after"] == "5"

@@ -1,12 +1,24 @@
-"""Teams and memberships."""
+"""Teams and their members: list, create, read (with ETags), patch and delete a team; list,
+add, patch and remove its members."""
 
 from __future__ import annotations
 
+import json
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
-from tests.helpers import assert_problem, auth, patch
+from domain import users as user_rules
+from storage import teams
+from tests.helpers import assert_problem, auth, patch, token_for
 
 TEAMS = "/api/v1/teams/"
+PROMOTE = [{"op": "replace", "path": "/is_leader", "value": True}]
+DEMOTE = [{"op": "replace", "path": "/is_leader", "value": False}]
+
+# The concurrency tests (on live_app): writers at once, and rounds of them.
+WRITERS = 12
+ROUNDS = 3
 
 
 @pytest.fixture
@@ -29,44 +41,7 @@ def members_url(team, user=None):
     return f"{base}{user['id']}" if user else base
 
 
-def test_create_team_answers_201_and_the_creator_leads(client, people):
-    response = client.post(TEAMS, json={"title": "Core"}, headers=auth(people["alice"]))
-
-    assert response.status_code == 201
-    team = response.json()
-    assert set(team) == {"id", "title", "created", "updated"}
-    assert response.headers["location"] == f"{TEAMS}{team['id']}"
-    assert response.headers["etag"] == '"1"'
-    members = client.get(members_url(team), headers=auth(people["alice"])).json()
-    assert members == [
-        {
-            "user": {
-                k: people["alice"][k]
-                for k in ("id", "username", "first_name", "middle_name", "last_name")
-            },
-            "is_leader": True,
-        }
-    ]
-
-
-def test_create_team_from_a_form(client, people):
-    response = client.post(TEAMS, data={"title": "Formed"}, headers=auth(people["alice"]))
-    assert response.status_code == 201
-    assert response.json()["title"] == "Formed"
-
-
-@pytest.mark.parametrize("title", ["", "ab", "x" * 51])
-def test_titles_are_3_to_50_characters(client, people, title):
-    response = client.post(TEAMS, json={"title": title}, headers=auth(people["alice"]))
-    problem = assert_problem(response, 400)
-    assert problem["errors"][0]["field"] == "title"
-
-
-def test_read_only_accounts_cannot_create_teams(client, people):
-    assert (
-        client.post(TEAMS, json={"title": "Nope"}, headers=auth(people["readonly"])).status_code
-        == 403
-    )
+# List ------------------------------------------------------------------------------------------
 
 
 def test_users_list_their_own_teams_admins_list_all(client, people, team):
@@ -136,6 +111,52 @@ def test_every_page_of_every_team_even_with_gaps_in_the_ids(client, people):
     assert pages[-1].json() == []
 
 
+# Create ----------------------------------------------------------------------------------------
+
+
+def test_create_team_answers_201_and_the_creator_leads(client, people):
+    response = client.post(TEAMS, json={"title": "Core"}, headers=auth(people["alice"]))
+
+    assert response.status_code == 201
+    team = response.json()
+    assert set(team) == {"id", "title", "created", "updated"}
+    assert response.headers["location"] == f"{TEAMS}{team['id']}"
+    assert response.headers["etag"] == '"1"'
+    members = client.get(members_url(team), headers=auth(people["alice"])).json()
+    assert members == [
+        {
+            "user": {
+                k: people["alice"][k]
+                for k in ("id", "username", "first_name", "middle_name", "last_name")
+            },
+            "is_leader": True,
+        }
+    ]
+
+
+def test_create_team_from_a_form(client, people):
+    response = client.post(TEAMS, data={"title": "Formed"}, headers=auth(people["alice"]))
+    assert response.status_code == 201
+    assert response.json()["title"] == "Formed"
+
+
+@pytest.mark.parametrize("title", ["", "ab", "x" * 51])
+def test_titles_are_3_to_50_characters(client, people, title):
+    response = client.post(TEAMS, json={"title": title}, headers=auth(people["alice"]))
+    problem = assert_problem(response, 400)
+    assert problem["errors"][0]["field"] == "title"
+
+
+def test_read_only_accounts_cannot_create_teams(client, people):
+    assert (
+        client.post(TEAMS, json={"title": "Nope"}, headers=auth(people["readonly"])).status_code
+        == 403
+    )
+
+
+# Get -------------------------------------------------------------------------------------------
+
+
 def test_members_read_the_team_outsiders_do_not(client, people, team):
     url = f"{TEAMS}{team['id']}"
     assert client.get(url, headers=auth(people["bob"])).status_code == 200
@@ -169,6 +190,9 @@ def test_team_etags(client, people, team):
     )
 
 
+# Patch -----------------------------------------------------------------------------------------
+
+
 def test_leaders_patch_the_title_members_may_not(client, people, team):
     url = f"{TEAMS}{team['id']}"
     operations = [{"op": "replace", "path": "/title", "value": "Renamed"}]
@@ -178,6 +202,21 @@ def test_leaders_patch_the_title_members_may_not(client, people, team):
     assert response.status_code == 200
     assert response.json()["title"] == "Renamed"
     assert patch(client, url, operations, auth(people["admin"])).status_code == 200
+
+
+def test_internal_accounts_pass_every_rule(client, people, team):
+    robot = auth(people["internal"])
+    assert client.get(f"{TEAMS}{team['id']}", headers=robot).status_code == 200
+    assert (
+        patch(
+            client,
+            f"{TEAMS}{team['id']}",
+            [{"op": "replace", "path": "/title", "value": "Robots"}],
+            robot,
+        ).status_code
+        == 200
+    )
+    assert client.get("/api/v1/users/", headers=robot).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -219,6 +258,45 @@ def test_team_patch_rules(client, people, team, operations, status):
     assert response.status_code == status, response.text
 
 
+def test_concurrent_if_match_patches_have_one_winner_per_version(live_app):
+    leader = user_rules.create_user(
+        username="leader", email="leader@example.com", password="long enough"
+    )
+    team, version = teams.create_team("Contested", leader_id=leader["id"])
+    headers = {
+        "Authorization": f"Bearer {token_for(leader)}",
+        "Content-Type": "application/json-patch+json",
+    }
+    url = f"/api/v1/teams/{team['id']}"
+    client = live_app.test_client()
+    assert client.get(url, headers=headers).status_code == 200  # builds the middleware stack once
+
+    def attempt(writer: int, expected: int):
+        body = json.dumps(
+            [{"op": "replace", "path": "/title", "value": f"round {expected} writer {writer}"}]
+        )
+        response = client.patch(url, content=body, headers={**headers, "If-Match": f'"{expected}"'})
+        return writer, response.status_code, response.headers.get("etag")
+
+    winners = []
+    for _ in range(ROUNDS):
+        with ThreadPoolExecutor(WRITERS) as pool:
+            results = list(pool.map(attempt, range(WRITERS), [version] * WRITERS))
+        statuses = sorted(status for _, status, _ in results)
+        assert statuses == [200] + [412] * (WRITERS - 1), statuses
+        (winner,) = [(writer, etag) for writer, status, etag in results if status == 200]
+        version += 1
+        assert winner[1] == f'"{version}"'
+        winners.append(winner[0])
+
+    final = client.get(url, headers=headers)
+    assert final.headers["etag"] == f'"{1 + ROUNDS}"'
+    assert final.json()["title"] == f"round {ROUNDS} writer {winners[-1]}"
+
+
+# Delete ----------------------------------------------------------------------------------------
+
+
 def test_delete_team(client, people, team):
     url = f"{TEAMS}{team['id']}"
     assert client.delete(url, headers=auth(people["bob"])).status_code == 403
@@ -231,6 +309,41 @@ def test_delete_team(client, people, team):
     assert response.content == b""
     assert client.get(url, headers=auth(people["admin"])).status_code == 404
     assert client.get(TEAMS, headers=auth(people["bob"])).json() == []
+
+
+def test_a_deleted_team_is_404_for_everyone_internal_accounts_included(client, people, team):
+    """Existence is checked before any rule or bypass: internal accounts pass every rule, yet a
+    deleted team and its members are 404 for them as for everyone."""
+    client.delete(f"{TEAMS}{team['id']}", headers=auth(people["alice"]))
+
+    for who in ("internal", "admin", "alice"):
+        assert client.get(members_url(team), headers=auth(people[who])).status_code == 404
+        assert client.get(f"{TEAMS}{team['id']}", headers=auth(people[who])).status_code == 404
+
+
+# Members: list ---------------------------------------------------------------------------------
+
+
+def test_member_list_pages_and_shows_short_users(client, people, team):
+    response = client.get(members_url(team), headers=auth(people["bob"]))
+
+    assert response.status_code == 200
+    assert response.headers["x-total-count"] == "2"
+    assert [(m["user"]["username"], m["is_leader"]) for m in response.json()] == [
+        ("alice", True),
+        ("bob", False),
+    ]
+    assert set(response.json()[0]["user"]) == {
+        "id",
+        "username",
+        "first_name",
+        "middle_name",
+        "last_name",
+    }
+    assert client.get(members_url(team), headers=auth(people["carol"])).status_code == 403
+
+
+# Members: add ----------------------------------------------------------------------------------
 
 
 def test_add_member_rules(client, people, team):
@@ -264,23 +377,16 @@ def test_add_member_from_a_form(client, people, team):
     assert response.json()["is_leader"] is True
 
 
-def test_member_list_pages_and_shows_short_users(client, people, team):
-    response = client.get(members_url(team), headers=auth(people["bob"]))
+def test_the_etag_of_an_added_member_is_the_one_its_patch_expects(client, people, team):
+    alice = auth(people["alice"])
+    added = client.post(members_url(team), json={"user_id": people["carol"]["id"]}, headers=alice)
+    carol = members_url(team, people["carol"])
 
-    assert response.status_code == 200
-    assert response.headers["x-total-count"] == "2"
-    assert [(m["user"]["username"], m["is_leader"]) for m in response.json()] == [
-        ("alice", True),
-        ("bob", False),
-    ]
-    assert set(response.json()[0]["user"]) == {
-        "id",
-        "username",
-        "first_name",
-        "middle_name",
-        "last_name",
-    }
-    assert client.get(members_url(team), headers=auth(people["carol"])).status_code == 403
+    response = patch(client, carol, PROMOTE, {**alice, "If-Match": added.headers["etag"]})
+    assert response.status_code == 200, response.text
+
+
+# Members: patch --------------------------------------------------------------------------------
 
 
 def test_promote_and_demote(client, people, team):
@@ -330,62 +436,6 @@ def test_patching_a_non_member_is_404(client, people, team):
     )
 
 
-def test_remove_members_and_leave(client, people, team):
-    client.post(
-        members_url(team), json={"user_id": people["carol"]["id"]}, headers=auth(people["alice"])
-    )
-
-    assert (
-        client.delete(members_url(team, people["carol"]), headers=auth(people["bob"])).status_code
-        == 403
-    )
-    assert (
-        client.delete(members_url(team, people["bob"]), headers=auth(people["bob"])).status_code
-        == 204
-    )  # leaves
-    assert (
-        client.delete(members_url(team, people["carol"]), headers=auth(people["alice"])).status_code
-        == 204
-    )
-    assert (
-        client.delete(members_url(team, people["carol"]), headers=auth(people["alice"])).status_code
-        == 404
-    )
-    last_leader = client.delete(members_url(team, people["alice"]), headers=auth(people["alice"]))
-    assert last_leader.status_code == 409
-    assert (
-        client.get(members_url(team), headers=auth(people["alice"])).headers["x-total-count"] == "1"
-    )
-
-
-def test_internal_accounts_pass_every_rule(client, people, team):
-    robot = auth(people["internal"])
-    assert client.get(f"{TEAMS}{team['id']}", headers=robot).status_code == 200
-    assert (
-        patch(
-            client,
-            f"{TEAMS}{team['id']}",
-            [{"op": "replace", "path": "/title", "value": "Robots"}],
-            robot,
-        ).status_code
-        == 200
-    )
-    assert client.get("/api/v1/users/", headers=robot).status_code == 200
-
-
-def test_a_deleted_team_is_404_for_everyone_internal_accounts_included(client, people, team):
-    """Found by schemathesis' use-after-free check: the existence check comes before any bypass."""
-    client.delete(f"{TEAMS}{team['id']}", headers=auth(people["alice"]))
-
-    for who in ("internal", "admin", "alice"):
-        assert client.get(members_url(team), headers=auth(people[who])).status_code == 404
-        assert client.get(f"{TEAMS}{team['id']}", headers=auth(people[who])).status_code == 404
-
-
-PROMOTE = [{"op": "replace", "path": "/is_leader", "value": True}]
-DEMOTE = [{"op": "replace", "path": "/is_leader", "value": False}]
-
-
 def test_member_patch_answers_an_etag_and_honours_if_match(client, people, team):
     bob = members_url(team, people["bob"])
     alice = auth(people["alice"])
@@ -433,6 +483,111 @@ def test_a_member_etag_changes_when_the_users_short_shape_does(client, people, t
     assert patch(client, bob, PROMOTE, {**alice, "If-Match": before}).status_code == 412
 
 
+def test_concurrent_leader_changes_never_leave_a_team_leaderless(live_app):
+    leaders = [
+        user_rules.create_user(
+            username=f"lead{n}", email=f"lead{n}@example.com", password="long enough"
+        )
+        for n in range(4)
+    ]
+    team, _ = teams.create_team("Leaders", leader_id=leaders[0]["id"])
+    for leader in leaders[1:]:
+        teams.add_member(team["id"], leader["id"], is_leader=True)
+    client = live_app.test_client()
+    tokens = {leader["id"]: token_for(leader) for leader in leaders}
+    client.get("/health/live")
+    demote = json.dumps([{"op": "replace", "path": "/is_leader", "value": False}])
+
+    def step_down(leader):
+        """Every leader steps down at once; the last one must be refused."""
+        url = f"/api/v1/teams/{team['id']}/members/{leader['id']}"
+        headers = {
+            "Authorization": f"Bearer {tokens[leader['id']]}",
+            "Content-Type": "application/json-patch+json",
+        }
+        return client.patch(url, content=demote, headers=headers).status_code
+
+    with ThreadPoolExecutor(len(leaders)) as pool:
+        statuses = sorted(pool.map(step_down, leaders))
+
+    assert statuses == [200, 200, 200, 409]
+    members, _ = teams.list_members(team["id"], 0, 10)
+    assert sum(member["is_leader"] for member in members) == 1
+
+
+def test_concurrent_if_match_member_patches_have_one_winner(live_app):
+    """The member's ETag is compared under the team's lock: of writers holding the same tag,
+    exactly one changes the member; the others get 412."""
+    leaders = [
+        user_rules.create_user(
+            username=f"boss{n}", email=f"boss{n}@example.com", password="long enough"
+        )
+        for n in range(WRITERS)
+    ]
+    member = user_rules.create_user(
+        username="member", email="member@example.com", password="long enough"
+    )
+    team, _ = teams.create_team("Contested members", leader_id=leaders[0]["id"])
+    for leader in leaders[1:]:
+        teams.add_member(team["id"], leader["id"], is_leader=True)
+    _, version = teams.add_member(team["id"], member["id"])
+    client = live_app.test_client()
+    client.get("/health/live")
+    url = f"/api/v1/teams/{team['id']}/members/{member['id']}"
+    tokens = [token_for(leader) for leader in leaders]
+
+    def toggle(writer: int, expected: str, is_leader: bool):
+        headers = {
+            "Authorization": f"Bearer {tokens[writer]}",
+            "Content-Type": "application/json-patch+json",
+            "If-Match": expected,
+        }
+        body = json.dumps([{"op": "replace", "path": "/is_leader", "value": is_leader}])
+        response = client.patch(url, content=body, headers=headers)
+        return response.status_code, response.headers.get("etag")
+
+    tag = f'"{version}"'
+    for round_ in range(ROUNDS):
+        promote = round_ % 2 == 0
+        with ThreadPoolExecutor(WRITERS) as pool:
+            results = list(pool.map(toggle, range(WRITERS), [tag] * WRITERS, [promote] * WRITERS))
+        assert sorted(status for status, _ in results) == [200] + [412] * (WRITERS - 1)
+        (tag,) = [etag for status, etag in results if status == 200]
+    members, _ = teams.list_members(team["id"], 0, WRITERS + 1)
+    assert [m["is_leader"] for m in members if m["user"]["id"] == member["id"]] == [True]
+
+
+# Members: remove -------------------------------------------------------------------------------
+
+
+def test_remove_members_and_leave(client, people, team):
+    client.post(
+        members_url(team), json={"user_id": people["carol"]["id"]}, headers=auth(people["alice"])
+    )
+
+    assert (
+        client.delete(members_url(team, people["carol"]), headers=auth(people["bob"])).status_code
+        == 403
+    )
+    assert (
+        client.delete(members_url(team, people["bob"]), headers=auth(people["bob"])).status_code
+        == 204
+    )  # leaves
+    assert (
+        client.delete(members_url(team, people["carol"]), headers=auth(people["alice"])).status_code
+        == 204
+    )
+    assert (
+        client.delete(members_url(team, people["carol"]), headers=auth(people["alice"])).status_code
+        == 404
+    )
+    last_leader = client.delete(members_url(team, people["alice"]), headers=auth(people["alice"]))
+    assert last_leader.status_code == 409
+    assert (
+        client.get(members_url(team), headers=auth(people["alice"])).headers["x-total-count"] == "1"
+    )
+
+
 def test_member_delete_honours_if_match(client, people, team):
     bob = members_url(team, people["bob"])
     alice = auth(people["alice"])
@@ -448,12 +603,3 @@ def test_member_delete_honours_if_match(client, people, team):
     # Gone: 404 before any precondition.
     assert client.delete(bob, headers={**alice, "If-Match": promoted}).status_code == 404
     assert patch(client, bob, PROMOTE, {**alice, "If-Match": promoted}).status_code == 404
-
-
-def test_the_etag_of_an_added_member_is_the_one_its_patch_expects(client, people, team):
-    alice = auth(people["alice"])
-    added = client.post(members_url(team), json={"user_id": people["carol"]["id"]}, headers=alice)
-    carol = members_url(team, people["carol"])
-
-    response = patch(client, carol, PROMOTE, {**alice, "If-Match": added.headers["etag"]})
-    assert response.status_code == 200, response.text
