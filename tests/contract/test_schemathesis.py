@@ -22,11 +22,10 @@ CONFIG_TEXT = CONFIG_FILE.read_text().replace("max-examples = 50", f"max-example
 CONFIG = schemathesis.Config.from_str(CONFIG_TEXT)
 # Without a token, protected operations must answer their documented 401 for any input.
 #
-# Upstream behaviour (no upstream issue found for it): schemathesis's
-# allow_header_conformance check (ST205, added by schemathesis/schemathesis PR #4514) compares
-# the Allow header of every OPTIONS answer with *every* method the schema declares for the path,
-# whoever calls. RFC 9110 section 10.2.1 lets the server define the set per request, and this
-# API's OPTIONS lists what *this caller* may do (README; tests/http/test_options.py checks it
+# Upstream behaviour: schemathesis's allow_header_conformance check (ST205) compares the Allow
+# header of every OPTIONS answer with *every* method the schema declares for the path, whoever
+# calls. RFC 9110 section 10.2.1 lets the server define the set per request, and this API's
+# OPTIONS lists what *this caller* may do (README; tests/web/test_allowed_methods.py checks it
 # exactly): anonymous `OPTIONS /api/v1/users/` answers `Allow: POST, OPTIONS` since GET needs a
 # token, which ST205 reports as "Missing documented methods: GET". No contract change can
 # express that. So the anonymous run skips ST205 only under /api/v1/, where every path has a

@@ -65,6 +65,17 @@ def test_options_on_a_missing_object_is_404(client, people):
     assert_problem(response, 404)
 
 
+@pytest.mark.parametrize(
+    "path", ["/api/v1/teams/abc", "/api/v1/teams/0", "/api/v1/users/99999999999"]
+)
+def test_options_on_an_impossible_id_is_404(client, people, path):
+    assert client.options(path, headers=auth(people["alice"])).status_code == 404
+
+
+def test_options_on_an_unknown_path_is_404(client):
+    assert client.options("/api/v1/nothing-here").status_code == 404
+
+
 def test_options_with_a_bad_token_is_401(client):
     response = client.options("/api/v1/teams/", headers={"Authorization": "Bearer nope"})
     assert response.status_code == 401

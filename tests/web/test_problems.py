@@ -1,4 +1,5 @@
-"""Error messages say what is wrong and what to do, and never repeat what was sent.
+"""Every error under /api/v1 is an RFC 9457 problem document; bad input is a 4xx, never a 500.
+Messages say what is wrong and what to do, and never repeat what was sent.
 
 A secret-looking value goes through every failing path; it must appear neither in the answer
 nor in any log line, and no answer shows a Python type name or a regular expression.
@@ -17,6 +18,94 @@ TEAMS = "/api/v1/teams/"
 SIGNUP = "/api/v1/users/"
 TOKEN = "/auth/oauth2/token"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+# Bad input is a 4xx problem, a failure underneath a logged 500 ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "status"),
+    [
+        (b'{"username": ', "application/json", 400),  # truncated JSON
+        (b'{"username": "\xff\xfe"}', "application/json", 400),  # invalid UTF-8
+        (b"[" * 100_000, "application/json", 400),  # nested deeper than the parser allows
+        (b"", "application/json", 400),  # empty body
+        (b"null", "application/json", 400),
+        (b"[]", "application/json", 400),
+        (b"\xff\xfe=1", "application/x-www-form-urlencoded", 400),
+        (b"username=a&username=b", "application/x-www-form-urlencoded", 400),
+        (
+            b'{"username": "nul\\u0000", "email": "a@b.c", "password": "12345678"}',
+            "application/json",
+            400,
+        ),
+        (
+            b"username=nul%00&email=a@b.c&password=12345678",
+            "application/x-www-form-urlencoded",
+            400,
+        ),
+        (b"hello", "text/plain", 415),
+        (b"<xml/>", "application/xml", 415),
+        (b"a=1", "multipart/form-data; boundary=x", 415),
+    ],
+)
+def test_malformed_bodies_are_4xx_problems(client, content, content_type, status):
+    response = client.post(SIGNUP, content=content, headers={"Content-Type": content_type})
+
+    assert_problem(response, status)
+
+
+def test_unknown_query_parameters_are_rejected_by_name(client):
+    response = client.post(
+        f"{SIGNUP}?admin=1",
+        json={"username": "alice", "email": "a@example.com", "password": "correct horse"},
+    )
+
+    problem = assert_problem(response, 400)
+    assert problem["errors"] == [{"field": "query.admin", "message": "is not allowed"}]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/api/v1/no-such-thing", 404),
+        ("GET", "/api/v1/users/1/../../etc/passwd", 404),
+        ("DELETE", SIGNUP, 405),
+        ("PUT", "/health/live", 405),
+    ],
+)
+def test_unknown_routes_and_methods_are_problems(client, method, path, status):
+    assert_problem(client.request(method, path), status)
+
+
+def test_the_undecodable_body_handler_answers_400():
+    from web.problems import from_undecodable_body
+
+    class Request:
+        class url:
+            path = "/api/v1/users/"
+
+    response = from_undecodable_body(
+        Request(), UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid")
+    )
+    assert response.status_code == 400
+
+
+def test_an_unexpected_error_is_a_logged_500_problem(client, people, monkeypatch, caplog):
+    from storage import teams
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(teams, "list_teams", explode)
+    response = client.get("/api/v1/teams/", headers=auth(people["alice"]))
+
+    assert_problem(response, 500)
+    assert "disk on fire" not in response.text
+    assert any("unhandled error" in record.message for record in caplog.records)
+
+
+# Messages: what is wrong and what to do, never what was sent -----------------------------------
 
 
 def signup(client, people, **fields):
