@@ -1,4 +1,6 @@
-"""The resource side: bearer tokens and scopes."""
+"""The bearer token check, the resource side of OAuth 2: no token or a bad one is a 401 problem
+with a Bearer challenge, a missing scope a 403 naming it, and a deactivated user's token stops
+working at once. The caller comes with the token, in one query."""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""Every protected operation, called by every kind of caller, driven by the contract's
-``x-permission`` values: a rule's expected callers are written down once, below, and each
-operation the contract guards with that rule is checked against them."""
+"""The permission rules the contract names. Every protected operation, called by every kind of
+caller, driven by the contract's ``x-permission`` values: a rule's expected callers are written
+down once, below, and each operation the contract guards with that rule is checked against them.
+Beside the matrix: a rule name the code does not know stops the server from starting, and a rule
+costs an item read one query."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import uuid
 import pytest
 
 import openapi
+from auth import permissions
 from domain import clients as client_rules
 from tests.helpers import assert_problem, auth
 
@@ -182,3 +185,20 @@ def test_an_existing_object_refuses_read_only_writers_even_where_the_rule_lets_t
     robot = auth(people["internal"])
     renamed = client.patch(team_url, content=rename, headers={**robot, **patch_headers})
     assert renamed.status_code == 200, renamed.text
+
+
+# Beside the matrix -----------------------------------------------------------------------------
+
+
+def test_an_unknown_rule_name_stops_the_server_from_starting():
+    with pytest.raises(LookupError, match="not a known rule"):
+        permissions.enforcing("no-such-rule", "GET", lambda: None)
+
+
+def test_item_reads_cost_token_rule_and_row(client, people, statements):
+    headers = auth(people["alice"])
+    team = client.post("/api/v1/teams/", json={"title": "Small team"}, headers=headers).json()
+
+    with statements() as seen:
+        assert client.get(f"/api/v1/teams/{team['id']}", headers=headers).status_code == 200
+    assert len(seen) == 3
