@@ -1,8 +1,22 @@
+"""bcrypt: its 72-byte limit, never on the event loop, and threads that wait for a slot are
+served in the order they came."""
+
+from __future__ import annotations
+
 import asyncio
 
 import pytest
 
+from auth import passwords
 from auth.passwords import hash_password, verify_password
+
+
+def test_password_hashing_limits():
+    with pytest.raises(ValueError):
+        passwords.hash_password("x" * 73, 4)
+    assert passwords.verify_password("x" * 73, passwords.hash_password("x" * 72, 4), 4) is False
+    assert passwords.verify_password("anything", "not-a-bcrypt-hash", 4) is False
+    assert passwords.verify_password("anything", None, 4) is False
 
 
 def test_bcrypt_refuses_to_run_on_the_event_loop():

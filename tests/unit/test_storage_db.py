@@ -1,9 +1,33 @@
-"""The SQLite write queue of storage.db: one writer per process at a time, never a stuck one."""
+"""storage.db: it must be configured before use; a value the database refuses is invalid input;
+and the SQLite write queue lets one writer per process at a time, never a stuck one."""
+
+from __future__ import annotations
 
 import threading
 import time
 
+import pytest
+from sqlalchemy import exc
+
 from storage import db
+from storage.errors import InvalidInput
+
+
+def test_storage_must_be_configured_first(monkeypatch):
+    monkeypatch.setattr(db, "_engine", None)
+    monkeypatch.setattr(db, "_settings", None)
+    with pytest.raises(RuntimeError):
+        db.engine()
+    with pytest.raises(RuntimeError):
+        db.settings()
+
+
+def test_a_value_the_database_refuses_is_invalid_input(database):
+    with pytest.raises(InvalidInput), db.transaction():
+        raise exc.DataError("INSERT ...", {}, Exception("value too long"))
+
+
+# The SQLite write queue ------------------------------------------------------------------------
 
 
 def make(tmp_path):

@@ -1,9 +1,14 @@
+"""User accounts: signing up gives the detailed user, stores a bcrypt hash and refuses passwords
+over bcrypt's 72 bytes, as a patch does; a patch of a user that is not there is NotFound before
+any refusal."""
+
+from __future__ import annotations
+
 import pytest
 
 from auth.passwords import verify_password
 from domain import users as user_rules
-from storage import users
-from storage.errors import Conflict, NotFound, Unprocessable
+from storage.errors import NotFound, Unprocessable
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 pytestmark = pytest.mark.usefixtures("database")
@@ -36,44 +41,21 @@ def test_passwords_are_stored_as_bcrypt_hashes(settings):
     assert not verify_password("wrong password", stored, settings.bcrypt_rounds)
 
 
-@pytest.mark.parametrize(
-    ("existing", "attempt", "fields"),
-    [
-        ({"username": "dup"}, {"username": "dup"}, ["username"]),
-        ({"email": "dup@example.com"}, {"email": "dup@example.com"}, ["email"]),
-        (
-            {"username": "both", "email": "both@example.com"},
-            {"username": "both", "email": "both@example.com"},
-            ["username", "email"],
-        ),
-    ],
-)
-def test_duplicates_are_conflicts_naming_the_field(existing, attempt, fields):
-    make_user(**existing)
-
-    with pytest.raises(Conflict) as raised:
-        make_user(**attempt)
-
-    assert [error["field"] for error in raised.value.errors] == fields
-
-
-def test_a_conflict_leaves_the_database_usable():
-    make_user(username="first")
-    with pytest.raises(Conflict):
-        make_user(username="first")
-
-    assert users.get_user_by_username("first")["username"] == "first"
-    assert make_user(username="second")["username"] == "second"
-
-
 def test_passwords_over_72_bytes_are_refused_not_truncated():
     with pytest.raises(Unprocessable):
         make_user(password="é" * 37)  # 74 bytes in UTF-8
 
 
-def test_get_user_by_username_of_a_missing_user():
-    with pytest.raises(NotFound):
-        users.get_user_by_username("nobody")
+def test_a_new_password_over_72_bytes_is_refused():
+    user = make_user(password="long enough")
+    operations = [
+        {"op": "test", "path": "/current_password", "value": "long enough"},
+        {"op": "replace", "path": "/password", "value": "é" * 40},
+    ]
+    with pytest.raises(Unprocessable):
+        user_rules.patch_user(
+            user["id"], operations, caller_id=user["id"], caller_is_privileged=False
+        )
 
 
 def test_patching_a_missing_user_is_not_found_before_any_refusal():
