@@ -69,7 +69,7 @@ def test_every_operation_documents_its_400(path, method, operation):
 
 
 def test_static_paths_come_before_templated_paths_they_overlap():
-    """Connexion routes in document order (connexion#1899): /users/me must precede /users/{id}."""
+    """Connexion routes in document order: /users/me must precede /users/{id}."""
     paths = list(openapi.bundle()["paths"])
     for index, later in enumerate(paths):
         for earlier in paths[:index]:
