@@ -57,6 +57,8 @@ setup(
             # schemathesis 4.32 reads pytest's Function._nodeid, which pytest 9 removed.
             "pytest>=8,<9",
             "pytest-cov>=5",
+            # make test and make check run the suite on every core (-n auto, --dist loadgroup).
+            "pytest-xdist>=3.6,<4",
             "ruff>=0.6",
             "schemathesis>=4.32,<5",
         ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -16,7 +17,28 @@ PROJECT = Path(__file__).resolve().parents[1]
 APISERVER = [sys.executable, "-c", "import cli, sys; sys.exit(cli.main())"]
 
 
+# Each pytest-xdist worker takes ports from its own block, below Linux's ephemeral range
+# (32768-60999), so that two workers never pick the same port between checking that it is free
+# and the server binding it. A random start within the block keeps two runs apart too.
+PORT_BLOCK = 1000
+WORKER_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+_ports = iter(
+    random.sample(range(PORT_BLOCK), PORT_BLOCK)
+    if WORKER_INDEX < 12
+    else []  # more workers than blocks: let the kernel choose
+)
+
+
 def free_port() -> int:
+    """A port nobody listens on, from this worker's block."""
+    for offset in _ports:
+        port = 20000 + WORKER_INDEX * PORT_BLOCK + offset
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]

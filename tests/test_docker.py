@@ -7,9 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.servers import free_port, server_env, wait_for
+
+# pip builds the project in its folder (build/): one build at a time, with test_packaging.py.
+pytestmark = [pytest.mark.docker, pytest.mark.xdist_group("project-build")]
 
 PROJECT = Path(__file__).resolve().parents[1]
 DOCKERFILE = (PROJECT / "Dockerfile").read_text()

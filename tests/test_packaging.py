@@ -7,6 +7,11 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
+# pip builds the project in its folder (build/): one build at a time, with test_docker.py.
+pytestmark = pytest.mark.xdist_group("project-build")
+
 PROJECT = Path(__file__).resolve().parents[1]
 
 

@@ -15,8 +15,12 @@ import schemathesis
 
 from tests.helpers import token_for
 
+# Coverage does not trace it: tracing doubles its time, and the rest of the suite keeps
+# fail_under on its own.
+pytestmark = [pytest.mark.fuzz, pytest.mark.no_cover]
+
 CONFIG_FILE = Path(__file__).with_name("schemathesis.toml")
-# `tox -e fuzz` sets FUZZ_EXAMPLES for a longer campaign than CI's 50 examples per operation.
+# `make fuzz` sets FUZZ_EXAMPLES for a longer campaign than CI's 50 examples per operation.
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
 CONFIG_TEXT = CONFIG_FILE.read_text().replace("max-examples = 50", f"max-examples = {EXAMPLES}")
 CONFIG = schemathesis.Config.from_str(CONFIG_TEXT)

@@ -14,6 +14,12 @@ from openapi import sdk
 from tests.conftest import database_backends, scratch_database
 from tests.servers import apiserver, running_server, server_env
 
+pytestmark = [
+    pytest.mark.sdk,
+    # openapi-generator runs on Java; tsc comes from npm.
+    pytest.mark.needs("java", "npm", tests=["test_the_typescript_sdk_compiles"]),
+]
+
 
 @pytest.fixture(params=database_backends())
 def live_server(request, tmp_path):

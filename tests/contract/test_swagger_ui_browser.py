@@ -6,9 +6,6 @@ runs "Try it out" on GET /api/v1/users/me and sees 200 with root.
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 
 from tests.servers import apiserver, running_server, server_env
@@ -26,8 +23,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-if not shutil.which(CHROMIUM) and os.environ.get("CI") != "true":
-    pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
+pytestmark = [pytest.mark.browser, pytest.mark.needs("chromium")]
 
 
 @pytest.fixture

@@ -26,10 +26,10 @@ from sqlalchemy import create_engine, text
 from tests.conftest import scratch_postgresql_database
 from tests.servers import apiserver, running_server, server_env
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("TEST_DATABASE_URL"),
-    reason="needs PostgreSQL (TEST_DATABASE_URL; CI sets it)",
-)
+pytestmark = [
+    pytest.mark.needs("postgresql"),
+    pytest.mark.needs("redis", tests=["test_two_nodes_share_tokens_revocations_and_rate_limits"]),
+]
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
 

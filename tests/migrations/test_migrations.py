@@ -11,6 +11,8 @@ import migrations
 from storage.db import make_engine
 from tests.conftest import database_backends, scratch_database
 
+pytestmark = pytest.mark.migrations
+
 
 @pytest.fixture(params=database_backends())
 def empty_database(request, tmp_path):

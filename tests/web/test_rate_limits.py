@@ -23,6 +23,8 @@ from tests.helpers import assert_problem, auth, password_grant
 from tests.servers import apiserver, running_server, server_env
 from web import rate_limits as limits
 
+pytestmark = pytest.mark.needs("redis", tests=["test_counters_in_redis_are_shared_by_every_node"])
+
 
 @pytest.fixture
 def rate_limits(settings):
