@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import scratch_postgresql_database
+from tests.helpers import away_from_a_minute_boundary
 from tests.servers import apiserver, running_server, server_env
 
 pytestmark = [
@@ -89,6 +90,7 @@ def test_two_nodes_share_tokens_revocations_and_rate_limits(database, tmp_path):
     _, env = database
     env = {**env, "RATE_LIMITS": "on", "RATE_LIMIT_PER_TOKEN": "7/minute"}
     with running_server(tmp_path, env) as node_a, running_server(tmp_path, env) as node_b:
+        away_from_a_minute_boundary()
         token = sign_in(node_a)
         assert call("GET", f"{node_b}/api/v1/users/me", token=token["access_token"])[0] == 200
 

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from tests.helpers import assert_problem, auth, password_grant
+from tests.helpers import assert_problem, auth, away_from_a_minute_boundary, password_grant
 from tests.servers import apiserver, running_server, server_env
 from web import rate_limits as limits
 
@@ -40,6 +40,7 @@ def rate_limits(settings):
         }
         limits.configure(dataclasses.replace(settings, **{**small, **overrides}))
 
+    away_from_a_minute_boundary()
     turn_on()
     yield turn_on
     limits.configure(settings)
