@@ -11,7 +11,6 @@ import functools
 import json
 import logging
 import warnings
-from pathlib import Path
 
 # Connexion imports Starlette's test client at import time, which warns about httpx on every start.
 warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette.testclient`")
@@ -32,16 +31,13 @@ from web.connexion_app import App
 from web.problems import ERROR_HANDLERS
 from web.rate_limits import BodySizeLimit
 from web.request_log import RequestFacts, RequestLog, configure_logging
-from web.resolver import resolve_handler
+from web.resolver import JSON_TYPE, resolve_handler
 from web.routes import TrailingSlashRedirect
 from web.validators import VALIDATOR_MAP
-
-PROJECT_DIR = Path(__file__).resolve().parent
 
 API_PREFIX = "/api/v1"
 SPEC_PATH = f"{API_PREFIX}/openapi.json"
 UI_PATH = f"{API_PREFIX}/ui"
-JSON_TYPE = "application/json"
 
 
 def redirect_to_ui(request) -> RedirectResponse:

@@ -26,7 +26,8 @@ def insert_user(
     is_admin: bool = False,
     is_internal: bool = False,
 ) -> dict:
-    raise_if_taken(username=username, email=email)
+    """Insert a user whose name and email the caller has checked (raise_if_taken); one that a
+    concurrent sign-up took meanwhile is still 409, from the database's unique constraints."""
     try:
         with transaction() as session:
             user = User(
