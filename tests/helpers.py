@@ -6,10 +6,11 @@ import base64
 import json
 import time
 
+import openapi
 from auth.secrets import new_token
 from storage import tokens
 
-ALL_SCOPES = ("auth:read", "auth:write", "users:read", "users:write", "teams:read", "teams:write")
+ALL_SCOPES = openapi.registered_scopes()
 # Every scope as a token response's ``scope`` lists them: what a token gets when none is asked for.
 ALL_SCOPES_GRANTED = " ".join(ALL_SCOPES)
 TOKEN = "/auth/oauth2/token"

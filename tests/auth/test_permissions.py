@@ -1,12 +1,16 @@
 """The permission rules the contract names. Every protected operation, called by every kind of
 caller, driven by the contract's ``x-permission`` values: a rule's expected callers are written
 down once, below, and each operation the contract guards with that rule is checked against them.
+A resource added to the contract (by ``apiserver scaffold``, say) joins the matrix by itself: its
+objects are created through the contract's own create operations and example values.
 Beside the matrix: a rule name the code does not know stops the server from starting, and a rule
 costs an item read one query."""
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
 import uuid
 
 import pytest
@@ -18,8 +22,9 @@ from tests.helpers import assert_problem, auth
 
 CALLERS = ("anonymous", "alice", "bob", "carol", "viewer", "admin", "internal")
 
-# Who passes each rule, for the fixture below: alice leads the team and owns the client and is
-# the target user; bob and viewer (read-only) are plain members; carol is an outsider.
+# Who passes each rule, for the fixture below: alice leads the team, owns the client and every
+# other object, and is the target user; bob and viewer (read-only) are plain members; carol is an
+# outsider. Every ``*-owner`` rule lets through OWNERS (see ``allowed``).
 ALLOWED = {
     "active-user": {"alice", "bob", "carol", "viewer", "admin", "internal"},
     "admin": {"admin", "internal"},
@@ -28,8 +33,8 @@ ALLOWED = {
     "team-member": {"alice", "bob", "viewer", "admin", "internal"},
     "team-leader": {"alice", "admin", "internal"},
     "team-leader-or-self": {"alice", "bob", "admin", "internal"},  # the target member is bob
-    "client-owner": {"alice", "admin", "internal"},
 }
+OWNERS = {"alice", "admin", "internal"}
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -39,6 +44,58 @@ def guarded_operations():
             yield operation_id, method, path, operation["x-permission"]
 
 
+# Reading the contract --------------------------------------------------------------------------
+
+
+def resolved(node: dict) -> dict:
+    """``node``, or what its ``$ref`` names: the bundle's references are all internal."""
+    while "$ref" in node:
+        pointer = node["$ref"].removeprefix("#/").split("/")
+        node = functools.reduce(operator.getitem, pointer, openapi.bundle())
+    return node
+
+
+def path_parameters() -> dict[str, dict]:
+    """The path parameters of the guarded operations, by name."""
+    return {
+        parameter["name"]: parameter
+        for _method, _path, operation in openapi.operations().values()
+        if "x-permission" in operation
+        for parameter in map(resolved, operation.get("parameters", []))
+        if parameter["in"] == "path"
+    }
+
+
+def creator_of(parameter: str) -> str:
+    """The operation that creates what ``parameter`` names: the POST whose 201 answer links
+    ``parameter`` to the new object's id."""
+    for operation_id, (method, _path, operation) in openapi.operations().items():
+        created = resolved(operation["responses"].get("201", {}))
+        for link in map(resolved, created.get("links", {}).values()):
+            if method == "POST" and link["parameters"].get(parameter) == "$response.body#/id":
+                return operation_id
+    raise KeyError(f"no POST links {parameter!r} to the id of what it creates")
+
+
+def example_body(operation: dict) -> dict:
+    """A JSON body of the required properties of ``operation``'s request, each its example."""
+    schema = resolved(operation["requestBody"]["content"]["application/json"]["schema"])
+    properties = schema["properties"]
+    return {name: resolved(properties[name])["example"] for name in schema.get("required", [])}
+
+
+def replace_patch(operation: dict) -> list[dict]:
+    """A JSON Patch of one ``replace``: the first path ``operation``'s patch schema lets be
+    replaced, with the example of that path's value."""
+    content = operation["requestBody"]["content"]["application/json-patch+json"]
+    for shape in map(resolved, resolved(resolved(content["schema"])["items"])["oneOf"]):
+        properties = shape["properties"]
+        if "replace" in properties["op"].get("enum", []):
+            value = resolved(properties["value"])["example"]
+            return [{"op": "replace", "path": properties["path"]["enum"][0], "value": value}]
+    raise KeyError(f"{operation['operationId']}: no patch operation replaces anything")
+
+
 CASES = [
     pytest.param(operation_id, method, path, rule, caller, id=f"{operation_id}-{caller}")
     for operation_id, method, path, rule in guarded_operations()
@@ -46,8 +103,16 @@ CASES = [
 ]
 
 
+def allowed(rule: str) -> set[str]:
+    if rule in ALLOWED:
+        return ALLOWED[rule]
+    if rule.endswith("-owner"):
+        return OWNERS
+    raise KeyError(f"the permission matrix does not know who passes {rule!r}: add it to ALLOWED")
+
+
 def expected_to_pass(rule: str, method: str, caller: str) -> bool:
-    if caller not in ALLOWED[rule]:
+    if caller not in allowed(rule):
         return False
     # Read-only accounts read but never write (signing up aside, which anonymous callers may).
     return not (caller == "viewer" and method not in SAFE and rule != "signup")
@@ -64,9 +129,18 @@ def world(client, people):
             f"/api/v1/teams/{team['id']}/members/", json={"user_id": member["id"]}, headers=headers
         )
     client_id = client_rules.register_client(owner_id=alice["id"])["client_id"]
+    path = {"user_id": alice["id"], "team_id": team["id"], "client_id": client_id}
+    for name in path_parameters():
+        if name not in path:
+            _method, create_path, create = openapi.operations()[creator_of(name)]
+            created = client.post(
+                create_path.format(**path), json=example_body(create), headers=headers
+            )
+            assert created.status_code == 201, created.text
+            path[name] = created.json()["id"]
     return {
         "people": {**people, "viewer": viewer},
-        "path": {"user_id": alice["id"], "team_id": team["id"], "client_id": client_id},
+        "path": path,
         "member": bob["id"],
         "newcomer": carol["id"],
     }
@@ -90,7 +164,22 @@ def request_for(operation_id: str, world: dict) -> tuple[dict, object]:
     }
     if operation_id in ("patch_team_member", "remove_team_member"):
         params["user_id"] = world["member"]
-    return params, bodies.get(operation_id)
+    if operation_id in bodies:
+        return params, bodies[operation_id]
+    return params, derived_body(operation_id)
+
+
+def derived_body(operation_id: str) -> object:
+    """The body of an operation ``request_for`` does not list: a create's example, a patch's
+    replace."""
+    method, _path, operation = openapi.operations()[operation_id]
+    if "requestBody" not in operation:
+        return None
+    if method == "POST":
+        return example_body(operation)
+    if method == "PATCH":
+        return replace_patch(operation)
+    raise KeyError(f"{operation_id}: no body for a {method}; add one to request_for")
 
 
 @pytest.mark.parametrize(("operation_id", "method", "path", "rule", "caller"), CASES)
@@ -118,6 +207,12 @@ def test_permission_matrix(client, world, operation_id, method, path, rule, call
 # rule, so every caller with a token gets 404 (read-only and internal accounts included).
 # A member's path names two objects, the team and the membership: either one missing is 404.
 MISSING = {"user_id": 999_999, "team_id": 999_999, "client_id": "no-such-client"}
+# Any other integer path parameter (a new resource's id, say) misses the same way.
+MISSING |= {
+    name: 999_999
+    for name, parameter in path_parameters().items()
+    if name not in MISSING and resolved(parameter["schema"]).get("type") == "integer"
+}
 
 
 def missing_cases():
