@@ -12,11 +12,22 @@ setup(
     version="1.0.0",
     description="A spec-first REST API server: users, teams and an OAuth 2 authorization server",
     python_requires=">=3.11",
-    packages=["handlers", "web", "auth", "domain", "models", "storage", "openapi", "migrations"],
+    packages=[
+        "handlers",
+        "web",
+        "auth",
+        "domain",
+        "models",
+        "storage",
+        "openapi",
+        "migrations",
+        "scaffold",
+    ],
     py_modules=["app", "cli", "config"],
     package_data={
         "openapi": ["*.yaml", "paths/*.yaml", "components/*.yaml"],
         "migrations": ["script.py.mako", "versions/*.py"],
+        "scaffold": ["templates/*.j2"],
     },
     data_files=[("share/apiserver", ["alembic.ini"])],
     install_requires=[
@@ -39,6 +50,8 @@ setup(
         # Rate limits, with Redis as the shared counter store of several workers or nodes.
         "limits[redis]>=5,<6",
         "prometheus-client>=0.20,<1",
+        # apiserver scaffold renders its templates with it (Flask requires it too).
+        "jinja2>=3.1,<4",
     ],
     extras_require={
         # bench/run.py: the FastAPI peer it compares against, psutil for RSS per worker, and the

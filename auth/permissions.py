@@ -100,11 +100,20 @@ def team_leader_or_self(caller: Caller, params: dict) -> None:
         )
 
 
-@rule("client-owner")
-def client_owner(caller: Caller, params: dict) -> None:
-    owner = clients.client_owner(params["client_id"])
-    if owner != caller.id and not caller.is_privileged:
-        raise PermissionDenied("only the client's owner may do this")
+def owner_rule(name: str, noun: str, owner_of: t.Callable[[t.Any], int], parameter: str) -> None:
+    """Register the rule ``name`` of an owned object: its owner and administrators pass.
+    ``owner_of`` gives the owner's id of the object the path parameter ``parameter`` names, or
+    raises NotFound."""
+
+    def owner(caller: Caller, params: dict) -> None:
+        if owner_of(params[parameter]) != caller.id and not caller.is_privileged:
+            raise PermissionDenied(f"only the {noun}'s owner may do this")
+
+    owner.__name__ = name.replace("-", "_")
+    rule(name)(owner)
+
+
+owner_rule("client-owner", "client", clients.client_owner, "client_id")
 
 
 def check(rule_name: str, method: str, params: dict, caller: Caller | None) -> None:

@@ -19,7 +19,8 @@ import jsonpointer
 from jsonschema import Draft4Validator
 
 import openapi
-from storage.errors import Conflict, Unprocessable
+from domain import retry
+from storage.errors import Conflict, PreconditionFailed, Unprocessable
 
 
 @functools.cache
@@ -99,6 +100,33 @@ def apply(
     if any(operation["op"] == "test" for _, operation in numbered):
         _applied(document, numbered)  # now the tests, each against the state it follows
     return changed
+
+
+def patch_versioned(
+    read: t.Callable[[], tuple[dict, int]],
+    write: t.Callable[..., tuple[dict, int] | None],
+    operations: list[dict],
+    *,
+    operation_schema: str,
+    expected_versions: set[int] | None,
+    what: str,
+) -> tuple[dict, int]:
+    """Patch a row that carries a version: ``read()`` gives its document and version,
+    ``write(version, changes, expected=...)`` writes the changes only at that version
+    (storage.versioned.update). If-Match (``expected_versions``) is 412 when the row is at
+    another version; a concurrent writer means patching again on the new state (domain.retry).
+    Returns the document and its version, unchanged when the patch changes nothing."""
+
+    def attempt():
+        document, version = read()
+        changes = apply(document, operations, operation_schema=operation_schema)
+        if expected_versions is not None and version not in expected_versions:
+            raise PreconditionFailed(f"{what} has changed (it is at version {version})")
+        if not changes:
+            return document, version
+        return write(version, changes, expected=expected_versions is not None)
+
+    return retry.until_written(attempt, what=what)
 
 
 def _applied(document: dict, numbered: list[tuple[int, dict]]):

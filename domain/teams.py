@@ -5,26 +5,24 @@ lock (storage.teams)."""
 
 from __future__ import annotations
 
-from domain import patching, retry
+from domain import patching
 from storage import teams
-from storage.errors import PreconditionFailed
 
 
 def patch_team(
     team_id: int, operations: list[dict], expected_versions: set[int] | None = None
 ) -> tuple[dict, int]:
     """Apply an RFC 6902 patch to a team; return the team and its new version."""
-
-    def attempt():
-        document, version = teams.get_team(team_id)
-        changes = patching.apply(document, operations, operation_schema="TeamPatchOperation")
-        if expected_versions is not None and version not in expected_versions:
-            raise PreconditionFailed(f"team {team_id} has changed (it is at version {version})")
-        if not changes:
-            return document, version
-        return teams.update_team(team_id, version, changes, expected=expected_versions is not None)
-
-    return retry.until_written(attempt, what=f"team {team_id}")
+    return patching.patch_versioned(
+        lambda: teams.get_team(team_id),
+        lambda version, changes, expected: teams.update_team(
+            team_id, version, changes, expected=expected
+        ),
+        operations,
+        operation_schema="TeamPatchOperation",
+        expected_versions=expected_versions,
+        what=f"team {team_id}",
+    )
 
 
 def patch_member(

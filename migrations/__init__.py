@@ -61,8 +61,12 @@ def current_revision(database_url: str) -> str | None:
         engine.dispose()
 
 
+def script_directory() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    return script_directory().get_current_head()
 
 
 def is_up_to_date(database_url: str) -> bool:

@@ -13,6 +13,9 @@ from models.user import User
 CLIENT_ID_MAX = 64
 DIGEST_LENGTH = 64  # hex SHA-256
 CLIENT_TYPES = ("public", "confidential")
+# Room for every registered scope, space-separated: about a hundred resources' read and write
+# scopes, each resource `apiserver scaffold` adds bringing two.
+SCOPES_MAX = 4000
 
 
 class OAuth2Client(Base):
@@ -27,7 +30,7 @@ class OAuth2Client(Base):
         default="public",
     )
     redirect_uris: Mapped[list[str]] = mapped_column(StringList(2000), default=list)
-    default_scopes: Mapped[list[str]] = mapped_column(StringList(500))
+    default_scopes: Mapped[list[str]] = mapped_column(StringList(SCOPES_MAX))
     grant_types: Mapped[list[str]] = mapped_column(StringList(200))
     created: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -45,7 +48,7 @@ class OAuth2Token(Base):
         ForeignKey("oauth2_clients.client_id", ondelete="CASCADE"), index=True
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    scope: Mapped[str] = mapped_column(String(500))
+    scope: Mapped[str] = mapped_column(String(SCOPES_MAX))
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     access_expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     refresh_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from models import Team, TeamMember, User
-from storage import representations
-from storage.db import reading, transaction, update_versioned
+from storage import representations, versioned
+from storage.db import reading, transaction
 from storage.errors import Conflict, NotFound, PreconditionFailed
 
 
@@ -70,11 +70,7 @@ def create_team(title: str, leader_id: int) -> tuple[dict, int]:
 
 
 def get_team(team_id: int) -> tuple[dict, int]:
-    with transaction() as session:
-        team = session.get(Team, team_id)
-        if team is None:
-            raise _missing(team_id)
-        return representations.team.dump(team), team.version
+    return versioned.get(Team, team_id, representations.team, f"team {team_id}")
 
 
 _TEAMS = Team.__table__
@@ -140,27 +136,15 @@ def list_teams(offset: int, limit: int, member_id: int | None = None) -> tuple[l
 def update_team(
     team_id: int, version: int, changes: dict, *, expected: bool
 ) -> tuple[dict, int] | None:
-    """Write ``changes`` if the team is still at ``version``: the team and its new version.
-    Otherwise None (the caller patches again), or 412 when the version came from If-Match."""
-    with transaction() as session:
-        if update_versioned(session, Team, team_id, version, changes):
-            team = session.get(Team, team_id, populate_existing=True)
-            return representations.team.dump(team), team.version
-    if expected:
-        raise PreconditionFailed(f"team {team_id} changed while it was being patched")
-    return None
+    """Write ``changes`` if the team is still at ``version`` (storage.versioned.update)."""
+    return versioned.update(
+        Team, team_id, version, changes, representations.team, f"team {team_id}", expected=expected
+    )
 
 
 def delete_team(team_id: int, expected_versions: set[int] | None = None) -> None:
-    with transaction() as session:
-        version = session.scalar(select(Team.version).where(Team.id == team_id))
-        if version is None:
-            raise _missing(team_id)
-        if expected_versions is not None and version not in expected_versions:
-            raise PreconditionFailed(f"team {team_id} has changed (it is at version {version})")
-        deleted = session.execute(delete(Team).where(Team.id == team_id, Team.version == version))
-        if deleted.rowcount != 1:
-            raise PreconditionFailed(f"team {team_id} changed while it was being deleted")
+    """Delete the team and its memberships (ON DELETE CASCADE)."""
+    versioned.remove(Team, team_id, f"team {team_id}", expected_versions)
 
 
 def list_members(team_id: int, offset: int, limit: int) -> tuple[list[dict], int]:

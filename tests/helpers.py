@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
+import operator
 import time
 
 import openapi
@@ -68,6 +70,55 @@ def password_grant(client, **params):
 
 def me(client, access_token):
     return client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {access_token}"})
+
+
+# Objects the contract knows how to create ------------------------------------------------------
+
+
+def resolved(node: dict) -> dict:
+    """``node``, or what its ``$ref`` names: the bundle's references are all internal."""
+    while "$ref" in node:
+        pointer = node["$ref"].removeprefix("#/").split("/")
+        node = functools.reduce(operator.getitem, pointer, openapi.bundle())
+    return node
+
+
+def path_parameters() -> dict[str, dict]:
+    """The path parameters of the guarded operations, by name."""
+    return {
+        parameter["name"]: parameter
+        for _method, _path, operation in openapi.operations().values()
+        if "x-permission" in operation
+        for parameter in map(resolved, operation.get("parameters", []))
+        if parameter["in"] == "path"
+    }
+
+
+def creator_of(parameter: str) -> str:
+    """The operation that creates what ``parameter`` names: the POST whose 201 answer links
+    ``parameter`` to the new object's id."""
+    for operation_id, (method, _path, operation) in openapi.operations().items():
+        created = resolved(operation["responses"].get("201", {}))
+        for link in map(resolved, created.get("links", {}).values()):
+            if method == "POST" and link["parameters"].get(parameter) == "$response.body#/id":
+                return operation_id
+    raise KeyError(f"no POST links {parameter!r} to the id of what it creates")
+
+
+def example_body(operation: dict) -> dict:
+    """A JSON body of the required properties of ``operation``'s request, each its example."""
+    schema = resolved(operation["requestBody"]["content"]["application/json"]["schema"])
+    properties = schema["properties"]
+    return {name: resolved(properties[name])["example"] for name in schema.get("required", [])}
+
+
+def created_through_the_contract(client, parameter: str, path: dict, headers: dict):
+    """The id of a new object of the kind the path parameter ``parameter`` names, created with
+    its create operation's example body; ``path`` fills that operation's own path."""
+    _method, create_path, operation = openapi.operations()[creator_of(parameter)]
+    created = client.post(create_path.format(**path), json=example_body(operation), headers=headers)
+    assert created.status_code == 201, created.text
+    return created.json()["id"]
 
 
 # What the answers must look like ------------------------------------------------------------------

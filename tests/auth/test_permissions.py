@@ -8,9 +8,7 @@ costs an item read one query."""
 
 from __future__ import annotations
 
-import functools
 import json
-import operator
 import uuid
 
 import pytest
@@ -18,7 +16,14 @@ import pytest
 import openapi
 from auth import permissions
 from domain import clients as client_rules
-from tests.helpers import assert_problem, auth
+from tests.helpers import (
+    assert_problem,
+    auth,
+    created_through_the_contract,
+    example_body,
+    path_parameters,
+    resolved,
+)
 
 CALLERS = ("anonymous", "alice", "bob", "carol", "viewer", "admin", "internal")
 
@@ -45,43 +50,6 @@ def guarded_operations():
 
 
 # Reading the contract --------------------------------------------------------------------------
-
-
-def resolved(node: dict) -> dict:
-    """``node``, or what its ``$ref`` names: the bundle's references are all internal."""
-    while "$ref" in node:
-        pointer = node["$ref"].removeprefix("#/").split("/")
-        node = functools.reduce(operator.getitem, pointer, openapi.bundle())
-    return node
-
-
-def path_parameters() -> dict[str, dict]:
-    """The path parameters of the guarded operations, by name."""
-    return {
-        parameter["name"]: parameter
-        for _method, _path, operation in openapi.operations().values()
-        if "x-permission" in operation
-        for parameter in map(resolved, operation.get("parameters", []))
-        if parameter["in"] == "path"
-    }
-
-
-def creator_of(parameter: str) -> str:
-    """The operation that creates what ``parameter`` names: the POST whose 201 answer links
-    ``parameter`` to the new object's id."""
-    for operation_id, (method, _path, operation) in openapi.operations().items():
-        created = resolved(operation["responses"].get("201", {}))
-        for link in map(resolved, created.get("links", {}).values()):
-            if method == "POST" and link["parameters"].get(parameter) == "$response.body#/id":
-                return operation_id
-    raise KeyError(f"no POST links {parameter!r} to the id of what it creates")
-
-
-def example_body(operation: dict) -> dict:
-    """A JSON body of the required properties of ``operation``'s request, each its example."""
-    schema = resolved(operation["requestBody"]["content"]["application/json"]["schema"])
-    properties = schema["properties"]
-    return {name: resolved(properties[name])["example"] for name in schema.get("required", [])}
 
 
 def replace_patch(operation: dict) -> list[dict]:
@@ -132,12 +100,7 @@ def world(client, people):
     path = {"user_id": alice["id"], "team_id": team["id"], "client_id": client_id}
     for name in path_parameters():
         if name not in path:
-            _method, create_path, create = openapi.operations()[creator_of(name)]
-            created = client.post(
-                create_path.format(**path), json=example_body(create), headers=headers
-            )
-            assert created.status_code == 201, created.text
-            path[name] = created.json()["id"]
+            path[name] = created_through_the_contract(client, name, path, headers)
     return {
         "people": {**people, "viewer": viewer},
         "path": path,

@@ -59,8 +59,8 @@ def line_of(path: Path, text: str) -> int:
         ),
         (
             "components/parameters.yaml",
-            'schema: {type: string, maxLength: 1000, pattern: "^[^\\\\u0000]*$"}',
-            'schema: {type: string, maxLength: 1000, pattern: "^[^~]*$"}',
+            'schema: {type: string, maxLength: 4000, pattern: "^[^\\\\u0000]*$"}',
+            'schema: {type: string, maxLength: 4000, pattern: "^[^~]*$"}',
             "name: scope",
             "must refuse NUL characters",
         ),

@@ -8,6 +8,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import DataError, IntegrityError
 
 import migrations
+import models
 from storage.db import make_engine
 from tests.conftest import database_backends, scratch_database
 
@@ -28,7 +29,9 @@ def table_names(url: str) -> set[str]:
         engine.dispose()
 
 
-EXPECTED_TABLES = {"users", "teams", "team_members", "oauth2_clients", "oauth2_tokens"}
+# Every table of the models (a resource `apiserver scaffold` adds included), and these at least.
+EXPECTED_TABLES = set(models.Base.metadata.tables)
+assert {"users", "teams", "team_members", "oauth2_clients", "oauth2_tokens"} <= EXPECTED_TABLES
 
 
 def test_there_is_a_single_head():

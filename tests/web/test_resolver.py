@@ -11,7 +11,7 @@ import pytest
 import openapi
 from storage import db
 from tests.factories import make_user
-from tests.helpers import auth
+from tests.helpers import auth, created_through_the_contract, resolved
 from web import resolver
 
 
@@ -50,7 +50,11 @@ def test_no_event_loop_operation_reaches_bcrypt_or_the_network(
     headers = auth(admin)
     team = client.post("/api/v1/teams/", json={"title": "Loop team"}, headers=headers).json()
     ids = {"user_id": admin["id"], "team_id": team["id"]}
-    _, path, _ = openapi.operations()[operation_id]
+    _, path, operation = openapi.operations()[operation_id]
+    for parameter in operation.get("parameters", []):
+        name = resolved(parameter)["name"]
+        if resolved(parameter)["in"] == "path" and name not in ids:
+            ids[name] = created_through_the_contract(client, name, ids, headers)
     request.getfixturevalue("nothing_blocking")
 
     response = client.get(path.format(**ids), headers=headers)

@@ -1,0 +1,48 @@
+"""Rows that carry a version column (teams, and the resources ``apiserver scaffold`` writes):
+read one with its version, write changes to it or delete it only while it is still at the
+version the caller read. The versions are the ETags of the HTTP layer; the comparison is in the
+UPDATE or DELETE itself, so of concurrent writers exactly one wins each version."""
+
+from __future__ import annotations
+
+from marshmallow import Schema
+from sqlalchemy import delete, select
+
+from storage.db import transaction, update_versioned
+from storage.errors import NotFound, PreconditionFailed
+
+
+def get(model, row_id: int, schema: Schema, what: str) -> tuple[dict, int]:
+    """The row as ``schema`` dumps it, and its version. ``what`` names it in errors: "team 7"."""
+    with transaction() as session:
+        row = session.get(model, row_id)
+        if row is None:
+            raise NotFound(f"{what} does not exist")
+        return schema.dump(row), row.version
+
+
+def update(
+    model, row_id: int, version: int, changes: dict, schema: Schema, what: str, *, expected: bool
+) -> tuple[dict, int] | None:
+    """Write ``changes`` if the row is still at ``version``: the row and its new version.
+    Otherwise None (the caller patches again), or 412 when the version came from If-Match."""
+    with transaction() as session:
+        if update_versioned(session, model, row_id, version, changes):
+            row = session.get(model, row_id, populate_existing=True)
+            return schema.dump(row), row.version
+    if expected:
+        raise PreconditionFailed(f"{what} changed while it was being patched")
+    return None
+
+
+def remove(model, row_id: int, what: str, expected_versions: set[int] | None = None) -> None:
+    """Delete the row; with ``expected_versions`` (If-Match), only at one of those versions."""
+    with transaction() as session:
+        version = session.scalar(select(model.version).where(model.id == row_id))
+        if version is None:
+            raise NotFound(f"{what} does not exist")
+        if expected_versions is not None and version not in expected_versions:
+            raise PreconditionFailed(f"{what} has changed (it is at version {version})")
+        deleted = session.execute(delete(model).where(model.id == row_id, model.version == version))
+        if deleted.rowcount != 1:
+            raise PreconditionFailed(f"{what} changed while it was being deleted")
