@@ -10,8 +10,8 @@ TEST_INSTALLED := $(VENV)/.installed-test
 WORKERS ?= auto
 PYTEST := $(BIN)/pytest -n $(WORKERS)
 # make check leaves out what needs a browser, Java, npm, Docker's setup, real servers or a
-# long run (the markers are described in pytest.ini).
-FAST := not (browser or sdk or fuzz or server or docker or migrations)
+# long run, or copies of the source tree (the markers are described in pytest.ini).
+FAST := not (browser or sdk or fuzz or server or docker or migrations or scaffold)
 CONTRACT_LINT := APISERVER=$(BIN)/apiserver .ci/contract-lint
 
 .PHONY: run check test lint migrations contract-lint fuzz clean

@@ -103,28 +103,30 @@ def apply(
 
 
 def patch_versioned(
-    read: t.Callable[[], tuple[dict, int]],
+    read: t.Callable[[t.Any], tuple[dict, int]],
     write: t.Callable[..., tuple[dict, int] | None],
+    row_id: t.Any,
     operations: list[dict],
     *,
     operation_schema: str,
     expected_versions: set[int] | None,
     what: str,
 ) -> tuple[dict, int]:
-    """Patch a row that carries a version: ``read()`` gives its document and version,
-    ``write(version, changes, expected=...)`` writes the changes only at that version
-    (storage.versioned.update). If-Match (``expected_versions``) is 412 when the row is at
-    another version; a concurrent writer means patching again on the new state (domain.retry).
-    Returns the document and its version, unchanged when the patch changes nothing."""
+    """Patch the row ``row_id`` of a table that carries versions: ``read(row_id)`` gives its
+    document and version, ``write(row_id, version, changes, expected=...)`` writes the changes
+    only at that version (storage.versioned.update). If-Match (``expected_versions``) is 412
+    when the row is at another version; a concurrent writer means patching again on the new
+    state (domain.retry). Returns the document and its version, unchanged when the patch
+    changes nothing."""
 
     def attempt():
-        document, version = read()
+        document, version = read(row_id)
         changes = apply(document, operations, operation_schema=operation_schema)
         if expected_versions is not None and version not in expected_versions:
             raise PreconditionFailed(f"{what} has changed (it is at version {version})")
         if not changes:
             return document, version
-        return write(version, changes, expected=expected_versions is not None)
+        return write(row_id, version, changes, expected=expected_versions is not None)
 
     return retry.until_written(attempt, what=what)
 

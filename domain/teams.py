@@ -14,10 +14,9 @@ def patch_team(
 ) -> tuple[dict, int]:
     """Apply an RFC 6902 patch to a team; return the team and its new version."""
     return patching.patch_versioned(
-        lambda: teams.get_team(team_id),
-        lambda version, changes, expected: teams.update_team(
-            team_id, version, changes, expected=expected
-        ),
+        teams.get_team,
+        teams.update_team,
+        team_id,
         operations,
         operation_schema="TeamPatchOperation",
         expected_versions=expected_versions,

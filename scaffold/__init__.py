@@ -44,6 +44,9 @@ SOURCE_TREE = (
     "migrations/versions",
 )
 PACKAGES = ("handlers", "domain", "storage")  # a module each, named after the plural
+GENERATED_MODULES_IMPORT = frozenset(
+    {"openapi", "rules", "patching", "representations", "versioned", "pytest", "annotations"}
+)
 
 __all__ = ["Names", "Refusal", "scaffold"]
 
@@ -81,6 +84,7 @@ def check_names_are_free(n: Names, project: Path) -> None:
     import openapi
     from auth import permissions
     from models import Base
+    from storage import representations
 
     contract = openapi.bundle()
     components = contract["components"]
@@ -98,6 +102,15 @@ def check_names_are_free(n: Names, project: Path) -> None:
         for operation in n.operations
     ]
     taken += [(schema in components["schemas"], f"the schema {schema}") for schema in n.schemas]
+    # Names the generated modules import, and names of the modules the resource is added to.
+    taken += [
+        (n.plural in GENERATED_MODULES_IMPORT, f"the name {n.plural} in the generated modules"),
+        (hasattr(permissions, n.plural), f"the name {n.plural} in auth/permissions.py"),
+        (
+            hasattr(representations, n.singular),
+            f"the name {n.singular} in storage/representations.py",
+        ),
+    ]
     for is_taken, what in taken:
         if is_taken:
             raise Refusal(f"{n.plural!r} clashes with an existing resource: {what} exists")
@@ -238,10 +251,12 @@ def scaffold(
     *,
     dry_run: bool = False,
     force: bool = False,
-    project: Path = PROJECT_DIR,
+    project: Path | None = None,
     out: t.Callable[[str], None] = print,
 ) -> None:
-    """Scaffold the resource; raise Refusal (nothing written) or RuntimeError (rolled back)."""
+    """Scaffold the resource into ``project`` (default: the tree this code is in); raise
+    Refusal (nothing written) or RuntimeError (rolled back)."""
+    project = PROJECT_DIR if project is None else project
     n = Names.of(plural, singular)
     check_source_tree(project)
     check_names_are_free(n, project)
