@@ -44,6 +44,7 @@ def scaffolded(tmp_path_factory):
 def test_it_writes_what_it_says(scaffolded):
     tree, outputs = scaffolded
     for plural, out in outputs.items():
+        assert out.startswith(f"apiserver scaffold {plural} wrote:\n"), out
         written = [line.split()[1] for line in out.splitlines() if line.startswith("  c")]
         assert len(written) == 15, out
         assert all((tree / path).is_file() for path in written)
