@@ -1,11 +1,11 @@
 """What the two comparison apps share: the queries W1 and W2 need, written by hand.
 
 ``reference_flask.py`` and ``peer_fastapi.py`` answer ``GET /api/v1/users/me`` and
-``GET /api/v1/teams/?limit=&offset=`` from the product's own database with the same work the
-product does (the token's keyed digest, one indexed lookup with the expiry, revocation, active
-user and scope checks, then the user or the page of teams and their count) and nothing of the
-contract layer: no request or response validation, no permission rules from the spec, no
-middlewares. They read DATABASE_URL and SECRET_KEY from the environment, as the product does.
+``GET /api/v1/teams/?limit=&offset=`` and ``PATCH /api/v1/teams/{id}`` from the product's own
+database with the same work the product does (the token's keyed digest, one indexed lookup with
+the expiry, revocation, active user and scope checks; then the user, or the page of teams and
+their count, or the team's read and its versioned UPDATE) and nothing of the contract layer: no
+request or response validation, no permission rules from the spec, no middlewares. They read DATABASE_URL and SECRET_KEY from the environment, as the product does.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from sqlalchemy import (
     event,
     func,
     select,
+    update,
 )
 
 metadata = MetaData()
@@ -41,7 +42,7 @@ users = Table(
 teams = Table(
     "teams", metadata,
     Column("id", Integer, primary_key=True), Column("title", String),
-    Column("created", DateTime), Column("updated", DateTime),
+    Column("version", Integer), Column("created", DateTime), Column("updated", DateTime),
 )  # fmt: skip
 tokens = Table(
     "oauth2_tokens", metadata,
@@ -76,6 +77,10 @@ def _iso(value: dt.datetime) -> str:
     return value.replace(tzinfo=dt.UTC).isoformat()
 
 
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
 def caller(connection, authorization: str | None, scope: str):
     """The user row a bearer token acts for, if the token is live and holds ``scope``."""
     if not authorization or not authorization.startswith("Bearer "):
@@ -87,7 +92,7 @@ def caller(connection, authorization: str | None, scope: str):
         .where(
             tokens.c.access_token_hash == digest,
             tokens.c.revoked.is_(False),
-            tokens.c.access_expires_at > dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            tokens.c.access_expires_at > _now(),
             users.c.is_active.is_(True),
         )
     ).first()
@@ -116,9 +121,46 @@ def teams_page(authorization: str | None, offset: int, limit: int) -> tuple[int,
             return 403, {"title": "Forbidden", "status": 403}, {}
         total = connection.scalar(select(func.count()).select_from(teams))
         page = connection.execute(select(teams).order_by(teams.c.id).offset(offset).limit(limit))
-        body = [
-            {"id": team.id, "title": team.title, "created": _iso(team.created),
-             "updated": _iso(team.updated)}
-            for team in page
-        ]  # fmt: skip
+        body = [_team(team) for team in page]
     return 200, body, {"X-Total-Count": str(total)}
+
+
+def _team(team) -> dict:
+    return {
+        "id": team.id,
+        "title": team.title,
+        "created": _iso(team.created),
+        "updated": _iso(team.updated),
+    }
+
+
+def patch_team(authorization: str | None, team_id: int, operations) -> tuple[int, dict, dict]:
+    """W3: read the team, apply ``replace /title``, then ``UPDATE ... WHERE id AND version``;
+    a concurrent writer means reading again, three attempts at most (as the product does)."""
+    for _ in range(3):
+        with engine.begin() as connection:
+            row = caller(connection, authorization, "teams:write")
+            if row is None:
+                return 401, {"title": "Unauthorized", "status": 401}, {}
+            team = connection.execute(select(teams).where(teams.c.id == team_id)).first()
+            if team is None:
+                return 404, {"title": "Not Found", "status": 404}, {}
+            if not (row.is_admin or row.is_internal):
+                return 403, {"title": "Forbidden", "status": 403}, {}
+            title = team.title
+            for operation in operations:
+                if operation.get("op") != "replace" or operation.get("path") != "/title":
+                    return 422, {"title": "Unprocessable Content", "status": 422}, {}
+                title = operation.get("value")
+            if not isinstance(title, str) or not 3 <= len(title) <= 50:
+                return 422, {"title": "Unprocessable Content", "status": 422}, {}
+            now = _now()
+            updated = connection.execute(
+                update(teams)
+                .where(teams.c.id == team_id, teams.c.version == team.version)
+                .values(title=title, version=team.version + 1, updated=now)
+            )
+            if updated.rowcount == 1:
+                body = {**_team(team), "title": title, "updated": _iso(now)}
+                return 200, body, {"ETag": f'"{team.version + 1}"'}
+    return 409, {"title": "Conflict", "status": 409}, {}

@@ -8,8 +8,11 @@ contract layer beyond FastAPI's own parameter parsing.
 
 from __future__ import annotations
 
+import json
+
 import comparison
-from fastapi import FastAPI, Header
+from fastapi import FastAPI, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 app = FastAPI()
@@ -26,6 +29,17 @@ def list_teams(
     offset: int = 0, limit: int = 20, authorization: str | None = Header(default=None)
 ) -> JSONResponse:
     status, body, headers = comparison.teams_page(authorization, offset, limit)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+@app.patch("/api/v1/teams/{team_id}")
+async def patch_team(
+    team_id: int, request: Request, authorization: str | None = Header(default=None)
+) -> JSONResponse:
+    operations = json.loads(await request.body())
+    status, body, headers = await run_in_threadpool(
+        comparison.patch_team, authorization, team_id, operations
+    )
     return JSONResponse(body, status_code=status, headers=headers)
 
 

@@ -2,7 +2,7 @@
 
     gunicorn --workers 2 [--threads 8] --chdir bench reference_flask:app
 
-Answers W1 and W2 with the queries in ``comparison.py``; no contract layer.
+Answers W1, W2 and W3 with the queries in ``comparison.py``; no contract layer.
 """
 
 from __future__ import annotations
@@ -31,6 +31,12 @@ def list_teams() -> Response:
     offset = request.args.get("offset", 0, type=int)
     limit = request.args.get("limit", 20, type=int)
     return _json(*comparison.teams_page(request.headers.get("Authorization"), offset, limit))
+
+
+@app.patch("/api/v1/teams/<int:team_id>")
+def patch_team(team_id: int) -> Response:
+    operations = request.get_json(force=True)
+    return _json(*comparison.patch_team(request.headers.get("Authorization"), team_id, operations))
 
 
 @app.get("/health/ready")

@@ -2,15 +2,19 @@
 
     python bench/run.py [--compare] [--scale 10000] [--database-url URL] [--duration 15]
                         [--connections 32] [--workloads W1,W2,W3,W4] [--soak 60]
+                        [--rate-limits off|redis]
 
 Workloads: W1 GET /api/v1/users/me with tokens spread over the seeded ones; W2 GET
 /api/v1/teams/?limit=20&offset=... as an admin, offsets spread; W3 PATCH /api/v1/teams/{id}
 (replace /title), ids spread; W4 POST /auth/oauth2/token (password grant). The server runs with
 RATE_LIMITS=off. ``--soak S`` then drives W1 for S seconds and reports how much each worker's
-RSS grew between the first and the last quarter of the run. ``--compare`` also serves W1 and W2
-from the same database with ``reference_flask.py`` (gunicorn, sync and gthread workers; the
+RSS grew between the first and the last quarter of the run. ``--compare`` also serves W1, W2 and
+W3 from the same database with ``reference_flask.py`` (gunicorn, sync and gthread workers; the
 better of the two counts) and ``peer_fastapi.py`` (uvicorn), and prints product/other ratios.
-Results: tables on stdout and bench/results.json. Not run by CI.
+``--rate-limits redis`` serves W1 and W2 a second time with rate limits on, counted in Redis
+(quotas no request reaches), and prints that configuration against the first. Every run ends
+with the targets it can judge, met or not. Results: tables on stdout and bench/results.json.
+Not run by CI.
 """
 
 from __future__ import annotations
@@ -33,6 +37,16 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 BENCH_SECRET = "benchmark-secret-key-that-is-long-enough-1234567890"
+COMPARED = ("W1", "W2", "W3")  # the workloads the comparison apps answer
+# Rate limits on, with quotas that the benchmark never reaches: every request is counted and
+# none is refused.
+UNREACHED_QUOTAS = {
+    "RATE_LIMITS": "on",
+    "RATE_LIMIT_PER_TOKEN": "100000000/minute",
+    "RATE_LIMIT_TOKEN_IP": "100000000/minute",
+    "RATE_LIMIT_LOGIN_FAILURES": "100000000/minute",
+    "RATE_LIMIT_SIGNUP_IP": "100000000/minute",
+}
 
 
 def seed(database_url: str, scale: int) -> dict:
@@ -266,6 +280,27 @@ def ratios(product: dict, other: dict) -> dict:
     }
 
 
+def settle(database_url: str) -> None:
+    """Between two servers on PostgreSQL: VACUUM ANALYZE, so that the W3 updates of the one
+    before leave no dead rows for the next one's reads to step over."""
+    if not database_url.startswith("postgresql"):
+        return
+    from sqlalchemy import create_engine, text
+
+    from config import normalise_database_url
+
+    engine = create_engine(normalise_database_url(database_url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+
+
+def flush_redis(redis_url: str) -> None:
+    from limits.storage import storage_from_string
+
+    storage_from_string(redis_url).reset()
+
+
 def prepare(database_url: str, scale: int) -> tuple[dict, dict]:
     """Seed the database; return the wrk scripts of every workload and the server's environment."""
     from tests.servers import server_env
@@ -321,6 +356,13 @@ def main() -> int:
         action="store_true",
         help="W2 only, at --scale 1000 and 100000 (fresh SQLite files): the p50 ratio",
     )
+    parser.add_argument(
+        "--rate-limits",
+        choices=("off", "redis"),
+        default="off",
+        help="redis: also serve W1 and W2 with rate limits counted in Redis (--redis-url)",
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
     parser.add_argument("--output", default=str(PROJECT / "bench" / "results.json"))
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -343,7 +385,7 @@ def main() -> int:
     workloads = args.workloads.split(",")
     report: dict = {"scale": args.scale, "database": database_url.split(":")[0]}
 
-    compared = [name for name in workloads if name in ("W1", "W2")] if args.compare else []
+    compared = [name for name in workloads if name in COMPARED] if args.compare else []
     if compared:
         # First, on the freshly seeded database that the product's W1 and W2 then read too
         # (its W3 writes come after them).
@@ -368,10 +410,12 @@ def main() -> int:
         }
         for name, command in others.items():
             print(f"{name}: {' '.join(command[1:])}", file=sys.stderr)
+            settle(database_url)
             with serving(command, workdir, env, name) as (base, pid):
                 report[name] = drive(base, pid, scripts, compared, args)
             print_table(name, report[name])
     print("product: apiserver serve --workers 2", file=sys.stderr)
+    settle(database_url)
     with serving(serve, workdir, env, "product") as (base, pid):
         report["product"] = drive(base, pid, scripts, workloads, args)
         if args.soak:
@@ -385,6 +429,15 @@ def main() -> int:
             report["product_soak_W1"] = soak
             print(f"  soak: {soak}", file=sys.stderr)
     print_table("product (apiserver, 2 workers)", report["product"])
+    limited = [name for name in workloads if name in ("W1", "W2")]
+    if args.rate_limits == "redis" and limited:
+        print(f"product with rate limits counted in {args.redis_url}", file=sys.stderr)
+        flush_redis(args.redis_url)
+        settle(database_url)
+        redis_env = {**env, **UNREACHED_QUOTAS, "REDIS_URL": args.redis_url}
+        with serving(serve, workdir, redis_env, "product-redis") as (base, pid):
+            report["product_rate_limits_redis"] = drive(base, pid, scripts, limited, args)
+        print_table("product, rate limits counted in Redis", report["product_rate_limits_redis"])
     if "W4" in report["product"]:
         report["W4_bcrypt_bound"] = bound = bcrypt_bound(report["product"]["W4"]["requests_per_s"])
         print(
@@ -421,10 +474,77 @@ def main() -> int:
                     f"{pair:28}{workload:4} req/s {ratio['throughput']:>5}x   p99 {ratio['p99']:>5}x"
                 )
 
+    report["targets"] = targets(report)
+    print("\ntargets")
+    for target in report["targets"]:
+        print(
+            f"  {'met    ' if target['met'] else 'NOT MET'}  {target['what']}: {target['figure']}"
+        )
     Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nresults written to {args.output}", file=sys.stderr)
     shutil.rmtree(workdir, ignore_errors=True)
     return 0
+
+
+# Throughput floors, product / other app: issue 13's on PostgreSQL, issue 6's on SQLite.
+FLOORS = {
+    "postgresql": {
+        ("reference_flask", "W1"): 1.2,
+        ("reference_flask", "W2"): 1.2,
+        ("reference_flask", "W3"): 1.0,
+        ("peer_fastapi", "W1"): 1.2,
+        ("peer_fastapi", "W2"): 1.2,
+    },
+    "sqlite": {
+        ("reference_flask", "W1"): 1.0,
+        ("reference_flask", "W2"): 1.0,
+        ("peer_fastapi", "W1"): 0.9,
+        ("peer_fastapi", "W2"): 0.9,
+    },
+}
+P99_CEILINGS = {"postgresql": 1.0, "sqlite": 1.5}  # product p99 / the reference's
+
+
+def targets(report: dict) -> list[dict]:
+    """The targets a run can judge (issue 13 on PostgreSQL, issue 6 on SQLite), met or not."""
+    product, checks = report["product"], []
+
+    def judge(what: str, figure: float, met: bool, unit: str = "x") -> None:
+        checks.append({"what": what, "figure": f"{figure}{unit}", "met": bool(met)})
+
+    floors = FLOORS["postgresql" if report["database"].startswith("postgresql") else "sqlite"]
+    for (other, workload), floor in floors.items():
+        ratio = report.get("ratios", {}).get(f"product/{other}", {}).get(workload)
+        if ratio is None:
+            continue
+        judge(
+            f"{workload} req/s >= {floor}x {other}",
+            ratio["throughput"],
+            ratio["throughput"] >= floor,
+        )
+        if other == "reference_flask" and workload != "W3":
+            ceiling = P99_CEILINGS[report["database"].split("+")[0]]
+            judge(f"{workload} p99 <= {ceiling}x {other}'s", ratio["p99"], ratio["p99"] <= ceiling)
+    for workload, limited in report.get("product_rate_limits_redis", {}).items():
+        ratio = round(limited["requests_per_s"] / product[workload]["requests_per_s"], 2)
+        judge(f"{workload} with rate limits in Redis >= 0.9x without", ratio, ratio >= 0.9)
+    runs = dict(product)
+    for workload, limited in report.get("product_rate_limits_redis", {}).items():
+        runs[f"{workload} (Redis)"] = limited
+    if "product_soak_W1" in report:
+        soak = report["product_soak_W1"]
+        judge(
+            "soak: RSS growth <= 10 %",
+            soak["rss_growth_percent"],
+            soak["rss_growth_percent"] <= 10,
+            " %",
+        )
+        runs["soak"] = soak
+    peak = max(result["peak_rss_mb_per_worker"] for result in runs.values())
+    judge("peak RSS <= 150 MB per worker", peak, peak <= 150, " MB")
+    failed = sum(result["non_2xx"] for result in runs.values())
+    judge("non-2xx, socket errors and timeouts", failed, failed == 0, "")
+    return checks
 
 
 if __name__ == "__main__":
