@@ -7,6 +7,7 @@ is ``cli.py``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -72,6 +73,14 @@ def swagger_ui_options() -> SwaggerUIOptions:
     )
 
 
+@contextlib.asynccontextmanager
+async def lifespan(app):
+    """When a worker's event loop ends: close the connections that belong to it."""
+    yield
+    await rate_limits.close_loop_connections()
+    await db.close_loop_connections()
+
+
 def create_app(settings: Settings | None = None) -> App:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
@@ -84,6 +93,7 @@ def create_app(settings: Settings | None = None) -> App:
 
     app = App(
         __name__,
+        lifespan=lifespan,
         swagger_ui_options=swagger_ui_options(),
         strict_validation=True,
         validate_responses=settings.validate_responses,

@@ -35,7 +35,9 @@ setup(
         # Connexion leaves Starlette unpinned; 1.0 broke older Connexions (connexion#2114).
         "starlette>=1.10,<1.11",
         "flask>=3.1,<4",
-        "sqlalchemy>=2.0.30,<2.2",
+        # asyncio: greenlet, which runs storage code on the event loop over psycopg's async
+        # connections (storage.db.run_on_the_loop).
+        "sqlalchemy[asyncio]>=2.0.30,<2.2",
         "alembic>=1.13,<2",
         "marshmallow>=4,<5",
         "oauthlib>=3.2,<5",
@@ -47,7 +49,8 @@ setup(
         "uvicorn[standard]>=0.30,<1",
         "gunicorn>=23",
         "uvicorn-worker>=0.3,<1",
-        # Rate limits, with Redis as the shared counter store of several workers or nodes.
+        # Rate limits, with Redis as the shared counter store of several workers or nodes (redis-py
+        # has the asyncio client that handlers on the event loop count through).
         "limits[redis]>=5,<6",
         "prometheus-client>=0.20,<1",
         # apiserver scaffold renders its templates with it (Flask requires it too).

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 
 from connexion import context, request
@@ -14,14 +13,13 @@ async def token_info(token: str) -> dict | None:
     """Connexion's ``x-tokenInfoFunc``: the token's claims, or None to answer 401.
 
     It returns RFC 7662-shaped claims plus the user, from one indexed query, so that no handler
-    needs a second query to know who is calling. Connexion calls it on the event loop. On
-    PostgreSQL the query waits on the network, so it runs in a worker thread; on SQLite it is a
-    few dozen microseconds of work in this process, less than the hop to a thread costs, so it
-    runs right here (bench/README.md has the figures).
+    needs a second query to know who is calling. Connexion calls it on the event loop, and the
+    query runs right there, in a greenlet: on PostgreSQL through an async connection that lets
+    the loop serve other requests while the query is on the network, on SQLite as a few dozen
+    microseconds of work in this process. Either costs less than a hop to a thread
+    (bench/README.md has the figures).
     """
-    if db.is_embedded():
-        return tokens.access_token_info(token)
-    return await asyncio.to_thread(tokens.access_token_info, token)
+    return await db.run_on_the_loop(tokens.access_token_info, token)
 
 
 @dataclasses.dataclass(frozen=True)

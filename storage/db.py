@@ -5,11 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import select
 import threading
-from collections.abc import Iterator
+import typing as t
+from collections.abc import Awaitable, Iterator
 
+from psycopg import pq
 from sqlalchemy import Connection, Engine, create_engine, event, exc, text, update
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.util import await_, greenlet_spawn
 
 from config import Settings
 from storage import clock
@@ -24,9 +29,13 @@ _UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
 SessionFactory = sessionmaker(expire_on_commit=False)
 
 _engine: Engine | None = None
-# SQLite only: the event loop's connections, in a pool of their own that never makes it wait
-# (threads blocked on the write queue may hold every connection of the main pool). One loop
-# reads one query at a time, so in practice this is one connection per worker.
+# The event loop's connections, in a pool of their own. Code on the loop runs inside a greenlet
+# (``run_on_the_loop``, SQLAlchemy's asyncio bridge): on PostgreSQL the pool holds psycopg's
+# async connections, so a query suspends that greenlet and the loop serves other requests while
+# it waits on the network, with no thread hop. On SQLite a query never waits on a network and
+# the pool never makes the loop wait (threads blocked on the write queue may hold every
+# connection of the main pool); one loop reads one query at a time, so in practice that is one
+# connection per worker.
 _loop_engine: Engine | None = None
 # Told +1 / -1 as connections leave and return to the pool (the metrics gauge listens).
 POOL_OBSERVERS: list = []
@@ -34,15 +43,14 @@ _settings: Settings | None = None
 
 
 def make_engine(
-    database_url: str, settings: Settings | None = None, *, never_waits: bool = False
+    database_url: str, settings: Settings | None = None, *, for_the_loop: bool = False
 ) -> Engine:
+    """The engine for threads or, ``for_the_loop``, for code the event loop runs in greenlets."""
     settings = settings or Settings()
+    pooling = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
     if database_url.startswith("sqlite"):
-        pooling = (
-            {"pool_size": 1, "max_overflow": -1}  # -1: open another rather than wait
-            if never_waits
-            else {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
-        )
+        if for_the_loop:
+            pooling = {"pool_size": 1, "max_overflow": -1}  # -1: open another rather than wait
         engine = create_engine(
             database_url, connect_args={"check_same_thread": False, "timeout": 15}, **pooling
         )
@@ -50,15 +58,32 @@ def make_engine(
         _queue_sqlite_writers(engine)
         _watch_pool(engine)
         return engine
-    engine = create_engine(
-        database_url,
-        pool_pre_ping=True,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        connect_args={"connect_timeout": 5},
-    )
+    options = {**pooling, "connect_args": {"connect_timeout": 5}}
+    if for_the_loop:
+        engine = create_async_engine(database_url, **options).sync_engine
+    else:
+        engine = create_engine(database_url, **options)
+    event.listen(engine, "checkout", _refuse_connections_the_server_closed)
     _watch_pool(engine)
     return engine
+
+
+def _refuse_connections_the_server_closed(dbapi_connection, connection_record, proxy) -> None:
+    """Instead of a round trip before every use (``pool_pre_ping``), look at the socket.
+
+    An idle connection has nothing to read. When the server closes one (a restart, a terminated
+    backend, a proxy that went away), its socket turns readable: the server's last message or
+    the end of the stream. That costs one poll() here instead of a network round trip, and the
+    pool replaces the connection before a request uses it (DisconnectionError: the pool
+    connects anew, or raises OperationalError if it cannot: 503).
+    """
+    pgconn = connection_record.driver_connection.pgconn
+    if pgconn.status != pq.ConnStatus.OK:
+        raise exc.DisconnectionError("the connection is broken")
+    poller = select.poll()
+    poller.register(pgconn.socket, select.POLLIN | select.POLLERR | select.POLLHUP)
+    if poller.poll(0):
+        raise exc.DisconnectionError("the server closed the connection")
 
 
 def _watch_pool(engine: Engine) -> None:
@@ -123,14 +148,14 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
 def configure(settings: Settings) -> Engine:
     """Create the engine for ``settings.database_url`` and bind the session factory to it."""
     global _engine, _loop_engine, _settings
-    for engine_in_use in (_engine, _loop_engine):
-        if engine_in_use is not None:
-            engine_in_use.dispose()
+    if _engine is not None:
+        _engine.dispose()
+    if _loop_engine is not None:
+        # Async connections close only on an event loop, which may be gone by now: let them go.
+        _loop_engine.dispose(close=_loop_engine.dialect.name == "sqlite")
     _settings = settings
     _engine = make_engine(settings.database_url, settings)
-    _loop_engine = None
-    if _engine.dialect.name == "sqlite":
-        _loop_engine = make_engine(settings.database_url, settings, never_waits=True)
+    _loop_engine = make_engine(settings.database_url, settings, for_the_loop=True)
     SessionFactory.configure(bind=_engine)
     return _engine
 
@@ -166,7 +191,8 @@ def _database_errors() -> Iterator[None]:
 
 
 def on_the_event_loop() -> bool:
-    """True in the thread that runs an event loop (where nothing may block)."""
+    """True in the thread that runs an event loop (where nothing may block), greenlets run by
+    ``run_on_the_loop`` included."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -174,9 +200,30 @@ def on_the_event_loop() -> bool:
     return True
 
 
+T = t.TypeVar("T")
+
+
+async def run_on_the_loop(function: t.Callable[..., T], *args, **kwargs) -> T:
+    """Run blocking-style ``function`` on the event loop, in a greenlet: its queries (and its
+    ``wait_for`` calls) suspend it instead of blocking the loop. Nothing in it may block
+    otherwise: no bcrypt (``auth.passwords`` refuses), no writes on SQLite."""
+    return await greenlet_spawn(function, *args, **kwargs)
+
+
+async def close_loop_connections() -> None:
+    """Close the loop pool's connections, on the loop that used them (when the app stops)."""
+    if _loop_engine is not None:
+        await run_on_the_loop(_loop_engine.dispose)
+
+
+def wait_for(awaitable: Awaitable[T]) -> T:
+    """From code that ``run_on_the_loop`` runs: suspend until ``awaitable`` is done."""
+    return await_(awaitable)
+
+
 def _bind() -> Engine | Connection:
-    """What this thread works through: the configured engine (tests: one connection), or on
-    SQLite's event loop thread, that thread's own connection."""
+    """What this thread works through: the configured engine (tests: one connection), or on the
+    event loop, the loop's own pool."""
     bind = SessionFactory.kw["bind"]
     if _loop_engine is not None and isinstance(bind, Engine) and on_the_event_loop():
         return _loop_engine

@@ -9,17 +9,21 @@ RateLimit-Policy and RateLimit headers (RateLimitHeaders).
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import dataclasses
 import logging
 import math
 import time
+import weakref
 
-from limits import parse
+import redis.asyncio
+from limits import aio, parse
 from limits.storage import storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
 
 from config import RATE_FIELDS, Settings
+from storage import db
 
 log = logging.getLogger("apiserver.limits")
 
@@ -40,6 +44,12 @@ class PayloadTooLarge(Exception):
 class _State:
     enabled = False
     limiter: SlidingWindowCounterRateLimiter | None = None
+    redis_url = ""
+    # The event loops' limiters and their Redis connection pools (an asyncio Redis connection
+    # belongs to the loop that opened it), and the pools of limiters that a new configuration
+    # replaced: each loop closes its own pools when it ends (close_loop_connections).
+    loop_limiters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    replaced_pools: list[tuple[asyncio.AbstractEventLoop, object]] = []
     rates: dict = {}
     max_body_bytes = 1024 * 1024
 
@@ -53,13 +63,62 @@ def configure(settings: Settings) -> None:
     _state.rates = {
         field.removeprefix("rate_limit_"): parse(getattr(settings, field)) for field in RATE_FIELDS
     }
+    _state.redis_url = settings.redis_url
+    _state.replaced_pools += [(loop, pool) for loop, (_, pool) in _state.loop_limiters.items()]
+    _state.loop_limiters = weakref.WeakKeyDictionary()
     storage = (
-        # A Redis that does not answer must cost a request one second at most (then fail open).
-        storage_from_string(settings.redis_url, socket_timeout=1, socket_connect_timeout=1)
+        storage_from_string(settings.redis_url, **REDIS_TIMEOUTS)
         if settings.redis_url
         else storage_from_string("memory://")
     )
     _state.limiter = SlidingWindowCounterRateLimiter(storage)
+
+
+# A Redis that does not answer must cost a request one second at most (then fail open).
+REDIS_TIMEOUTS = {"socket_timeout": 1, "socket_connect_timeout": 1}
+
+
+def _loop_limiter() -> aio.strategies.SlidingWindowCounterRateLimiter:
+    """The running loop's limiter over the same Redis keys and scripts as the threads' one."""
+    loop = asyncio.get_running_loop()
+    if loop not in _state.loop_limiters:
+        pool = redis.asyncio.ConnectionPool.from_url(_state.redis_url, **REDIS_TIMEOUTS)
+        storage = storage_from_string(
+            f"async+{_state.redis_url}", implementation="redispy", connection_pool=pool
+        )
+        limiter = aio.strategies.SlidingWindowCounterRateLimiter(storage)
+        _state.loop_limiters[loop] = (limiter, pool)
+    return _state.loop_limiters[loop][0]
+
+
+async def close_loop_connections() -> None:
+    """Close the running loop's Redis connections (at the end of the app's lifespan)."""
+    loop = asyncio.get_running_loop()
+    pools = [pool for owner, pool in _state.replaced_pools if owner is loop]
+    _state.replaced_pools = [
+        (owner, pool) for owner, pool in _state.replaced_pools if owner is not loop
+    ]
+    if loop in _state.loop_limiters:
+        pools.append(_state.loop_limiters.pop(loop)[1])
+    for pool in pools:
+        await pool.disconnect()
+
+
+async def _hit_and_read(limiter, item, kind: str, key: str):
+    return await limiter.hit(item, kind, key), await limiter.get_window_stats(item, kind, key)
+
+
+def _counted(item, kind: str, key: str):
+    """Count one event; whether it was allowed, and the window after it.
+
+    Handlers that run on the event loop (web.resolver) wait for Redis there, suspended like
+    their queries; in threads, the synchronous client waits. The in-memory store is one
+    synchronous limiter for both: it never waits, and one store keeps one count.
+    """
+    if _state.redis_url and db.on_the_event_loop():
+        return db.wait_for(_hit_and_read(_loop_limiter(), item, kind, key))
+    allowed = _state.limiter.hit(item, kind, key)
+    return allowed, _state.limiter.get_window_stats(item, kind, key)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,8 +174,7 @@ def hit(kind: str, key: str) -> None:
         return
     item = _state.rates[kind]
     try:
-        allowed = _state.limiter.hit(item, kind, key)
-        stats = _state.limiter.get_window_stats(item, kind, key)
+        allowed, stats = _counted(item, kind, key)
     except Exception:  # the limiter's store (Redis) is down: fail open, loudly
         log.warning("rate limiter unavailable; letting the request through", exc_info=True)
         return

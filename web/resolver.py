@@ -20,17 +20,18 @@ from starlette.responses import Response
 import openapi
 from auth import permissions
 from auth.token_check import current_caller
-from config import Settings
 from storage import db
 from web import rate_limits
 
 JSON_TYPE = "application/json"
 
-# Bearer-protected reads whose handlers do a few dozen microseconds of work in this process on
-# SQLite (readers never wait in WAL mode, and the loop reads through a connection of its own):
-# less than the hop to a thread costs. Never a write (it may wait for SQLite's lock), nothing
-# that checks a password (bcrypt), nothing that calls another service. They run on the loop
-# only on SQLite and while rate limits are not counted in Redis (a network call per request).
+# Bearer-protected reads, run on the event loop in a greenlet (storage.db.run_on_the_loop): their
+# queries go through the loop's own pool, an async connection on PostgreSQL (the loop serves
+# other requests while one waits) and a few dozen microseconds of in-process work on SQLite
+# (readers never wait in WAL mode); a rate limit counted in Redis waits the same way
+# (web.rate_limits). Any of that costs less than the hop to a thread. Never a write (it may wait
+# for SQLite's lock, and its transaction is better kept off the loop), nothing that checks a
+# password (bcrypt refuses to run on the loop), nothing that calls another service.
 EVENT_LOOP_OPERATIONS = frozenset(
     {
         "list_users",
@@ -84,20 +85,17 @@ def limited_per_caller(function: t.Callable) -> t.Callable:
 
 def on_the_event_loop(function: t.Callable) -> t.Callable:
     """Make a sync handler a coroutine function, so that Connexion runs it on the event loop
-    instead of handing it to a worker thread."""
+    (in a greenlet) instead of handing it to a worker thread."""
 
     @functools.wraps(function)
     async def wrapper(*args, **kwargs):
-        return function(*args, **kwargs)
+        return await db.run_on_the_loop(function, *args, **kwargs)
 
     return wrapper
 
 
-def runs_on_the_event_loop(operation_id: str, settings: Settings) -> bool:
-    """True for the operations listed in EVENT_LOOP_OPERATIONS, on SQLite, with rate limits
-    not counted in Redis; on PostgreSQL every handler waits on the network: a thread."""
-    counts_in_redis = settings.rate_limits and bool(settings.redis_url)
-    return operation_id in EVENT_LOOP_OPERATIONS and db.is_embedded() and not counts_in_redis
+def runs_on_the_event_loop(operation_id: str) -> bool:
+    return operation_id in EVENT_LOOP_OPERATIONS
 
 
 def resolve_handler(function_name: str) -> t.Callable:
@@ -108,5 +106,4 @@ def resolve_handler(function_name: str) -> t.Callable:
     rule = operation.get("x-permission")
     guarded = permissions.enforcing(rule, method, function)
     handler = with_json_content_type(limited_per_caller(guarded))
-    inline = runs_on_the_event_loop(function.__name__, db.settings())
-    return on_the_event_loop(handler) if inline else handler
+    return on_the_event_loop(handler) if runs_on_the_event_loop(function.__name__) else handler

@@ -1,16 +1,22 @@
 """storage.db: it must be configured before use; a value the database refuses is invalid input;
-and the SQLite write queue lets one writer per process at a time, never a stuck one."""
+the SQLite write queue lets one writer per process at a time, never a stuck one; on PostgreSQL
+a connection the server closed is replaced before anyone uses it, on threads and on the event
+loop, and the loop's queries wait without blocking it."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 
 import pytest
-from sqlalchemy import exc
+from sqlalchemy import create_engine, exc, text
+from sqlalchemy.pool import NullPool
 
+from config import Settings, normalise_database_url
 from storage import db
 from storage.errors import InvalidInput
+from tests.conftest import scratch_postgresql_database
 
 
 def test_storage_must_be_configured_first(monkeypatch):
@@ -83,3 +89,73 @@ def test_concurrent_writers_take_turns_without_errors(tmp_path):
     assert errors == []
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT count(*) FROM t").scalar() == 160
+
+
+# PostgreSQL: no pre-ping, and still no dead connection handed out ------------------------------
+
+
+@pytest.fixture
+def postgresql_engines():
+    """storage.db configured on a scratch PostgreSQL database: its thread and loop engines."""
+    with scratch_postgresql_database() as url:
+        previous = db._settings
+        db.configure(Settings(environment="development", database_url=url, secret_key="x" * 32))
+        try:
+            yield db.engine(), db._loop_engine
+        finally:
+            asyncio.run(db.close_loop_connections())
+            db.engine().dispose()
+            if previous is not None:
+                db.configure(previous)
+
+
+def backend_pid(connection) -> int:
+    return connection.execute(text("SELECT pg_backend_pid()")).scalar()
+
+
+def terminate(pid: int) -> None:
+    """End a server process from outside the pool, as a restart or an administrator would."""
+    outside = create_engine(normalise_database_url(db.settings().database_url), poolclass=NullPool)
+    with outside.connect() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    time.sleep(0.2)  # the server's message and the end of the stream reach the socket
+
+
+@pytest.mark.needs("postgresql")
+def test_a_connection_the_server_closed_is_replaced_at_checkout(postgresql_engines):
+    engine, _ = postgresql_engines
+    assert not engine.pool._pre_ping
+    with db.reading() as connection:
+        first = backend_pid(connection)
+    terminate(first)
+
+    with db.reading() as connection:  # the same pooled connection, were it not replaced
+        assert backend_pid(connection) != first
+
+
+@pytest.mark.needs("postgresql")
+def test_the_event_loop_reads_through_async_connections_and_replaces_closed_ones(
+    postgresql_engines,
+):
+    _, loop_engine = postgresql_engines
+
+    def read_pid() -> int:
+        with db.reading() as connection:
+            assert connection.engine is loop_engine
+            return backend_pid(connection)
+
+    async def twice_with_a_termination_between() -> tuple[int, int, float]:
+        first = await db.run_on_the_loop(read_pid)
+        await asyncio.to_thread(terminate, first)
+        # Ten sleeping queries at once finish in about the time of one: none blocks the loop.
+        started = time.monotonic()
+        await asyncio.gather(*(db.run_on_the_loop(sleep_a_little) for _ in range(10)))
+        return first, await db.run_on_the_loop(read_pid), time.monotonic() - started
+
+    def sleep_a_little() -> None:
+        with db.reading() as connection:
+            connection.execute(text("SELECT pg_sleep(0.2)"))
+
+    first, second, seconds = asyncio.run(twice_with_a_termination_between())
+    assert second != first
+    assert seconds < 1.0, seconds

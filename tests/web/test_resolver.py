@@ -9,7 +9,6 @@ import bcrypt
 import pytest
 
 import openapi
-from storage import db
 from tests.factories import make_user
 from tests.helpers import auth, created_through_the_contract, resolved
 from web import resolver
@@ -22,9 +21,9 @@ def test_each_event_loop_operation_is_a_bearer_protected_read(operation_id):
     assert all("oauth2" in requirement for requirement in operation["security"])
 
 
-def test_any_other_operation_runs_in_a_thread(settings):
+def test_any_other_operation_runs_in_a_thread():
     others = set(openapi.operations()) - resolver.EVENT_LOOP_OPERATIONS
-    assert others and not any(resolver.runs_on_the_event_loop(name, settings) for name in others)
+    assert others and not any(resolver.runs_on_the_event_loop(name) for name in others)
 
 
 @pytest.fixture
@@ -44,8 +43,6 @@ def nothing_blocking(monkeypatch):
 def test_no_event_loop_operation_reaches_bcrypt_or_the_network(
     client, demo_data, operation_id, request
 ):
-    if not db.is_embedded():
-        pytest.skip("on PostgreSQL every handler runs in a thread (the database is the network)")
     admin = make_user(username="loopadmin", is_admin=True)
     headers = auth(admin)
     team = client.post("/api/v1/teams/", json={"title": "Loop team"}, headers=headers).json()
