@@ -8,6 +8,7 @@ import logging
 import select
 import threading
 import typing as t
+import weakref
 from collections.abc import Awaitable, Iterator
 
 from psycopg import pq
@@ -29,14 +30,18 @@ _UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
 SessionFactory = sessionmaker(expire_on_commit=False)
 
 _engine: Engine | None = None
-# The event loop's connections, in a pool of their own. Code on the loop runs inside a greenlet
-# (``run_on_the_loop``, SQLAlchemy's asyncio bridge): on PostgreSQL the pool holds psycopg's
-# async connections, so a query suspends that greenlet and the loop serves other requests while
-# it waits on the network, with no thread hop. On SQLite a query never waits on a network and
-# the pool never makes the loop wait (threads blocked on the write queue may hold every
-# connection of the main pool); one loop reads one query at a time, so in practice that is one
-# connection per worker.
-_loop_engine: Engine | None = None
+# The event loop's connections, in pools of their own. Code on the loop runs inside a greenlet
+# (``run_on_the_loop``, SQLAlchemy's asyncio bridge). On PostgreSQL a pool holds psycopg's async
+# connections, so a query suspends its greenlet and the loop serves other requests while it
+# waits on the network, with no thread hop; such a pool and its connections belong to one loop
+# (a server has one per worker; a test client may run one per request, in threads), so each
+# loop gets its own (``LoopPool``). On SQLite a query never waits on a network, and one shared
+# pool that never makes the loop wait serves every loop (threads blocked on the write queue may
+# hold every connection of the main pool); one loop reads one query at a time, so in practice
+# that is one connection per worker.
+_sqlite_loop_engine: Engine | None = None
+_loop_pools: dict[asyncio.AbstractEventLoop, LoopPool] = {}
+_loop_pools_lock = threading.Lock()
 # Told +1 / -1 as connections leave and return to the pool (the metrics gauge listens).
 POOL_OBSERVERS: list = []
 _settings: Settings | None = None
@@ -66,6 +71,36 @@ def make_engine(
     event.listen(engine, "checkout", _refuse_connections_the_server_closed)
     _watch_pool(engine)
     return engine
+
+
+class LoopPool:
+    """One event loop's engine on PostgreSQL, and every connection it opened (weakly held)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.opened: weakref.WeakSet = weakref.WeakSet()
+        event.listen(engine, "connect", lambda _, record: self.opened.add(record.driver_connection))
+
+    def close_now(self) -> None:
+        """Close its connections without a loop (theirs may be gone): libpq's own close."""
+        for connection in list(self.opened):
+            connection.pgconn.finish()
+        self.engine.dispose(close=False)
+
+
+def _loop_engine() -> Engine:
+    """The running loop's engine, made on the loop's first query."""
+    if _sqlite_loop_engine is not None:
+        return _sqlite_loop_engine
+    loop = asyncio.get_running_loop()
+    pool = _loop_pools.get(loop)
+    if pool is None:
+        with _loop_pools_lock:  # loops of other threads come and go too
+            for ended in [other for other in _loop_pools if other.is_closed()]:
+                _loop_pools.pop(ended).close_now()
+            engine = make_engine(settings().database_url, settings(), for_the_loop=True)
+            pool = _loop_pools[loop] = LoopPool(engine)
+    return pool.engine
 
 
 def _refuse_connections_the_server_closed(dbapi_connection, connection_record, proxy) -> None:
@@ -147,15 +182,18 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
 
 def configure(settings: Settings) -> Engine:
     """Create the engine for ``settings.database_url`` and bind the session factory to it."""
-    global _engine, _loop_engine, _settings
-    if _engine is not None:
-        _engine.dispose()
-    if _loop_engine is not None:
-        # Async connections close only on an event loop, which may be gone by now: let them go.
-        _loop_engine.dispose(close=_loop_engine.dialect.name == "sqlite")
+    global _engine, _sqlite_loop_engine, _settings
+    for engine_in_use in (_engine, _sqlite_loop_engine):
+        if engine_in_use is not None:
+            engine_in_use.dispose()
+    with _loop_pools_lock:
+        while _loop_pools:
+            _loop_pools.popitem()[1].close_now()
     _settings = settings
     _engine = make_engine(settings.database_url, settings)
-    _loop_engine = make_engine(settings.database_url, settings, for_the_loop=True)
+    _sqlite_loop_engine = None
+    if _engine.dialect.name == "sqlite":
+        _sqlite_loop_engine = make_engine(settings.database_url, settings, for_the_loop=True)
     SessionFactory.configure(bind=_engine)
     return _engine
 
@@ -211,9 +249,11 @@ async def run_on_the_loop(function: t.Callable[..., T], *args, **kwargs) -> T:
 
 
 async def close_loop_connections() -> None:
-    """Close the loop pool's connections, on the loop that used them (when the app stops)."""
-    if _loop_engine is not None:
-        await run_on_the_loop(_loop_engine.dispose)
+    """Close the running loop's connections, on that loop (when the app stops)."""
+    with _loop_pools_lock:
+        pool = _loop_pools.pop(asyncio.get_running_loop(), None)
+    if pool is not None:
+        await run_on_the_loop(pool.engine.dispose)
 
 
 def wait_for(awaitable: Awaitable[T]) -> T:
@@ -225,8 +265,8 @@ def _bind() -> Engine | Connection:
     """What this thread works through: the configured engine (tests: one connection), or on the
     event loop, the loop's own pool."""
     bind = SessionFactory.kw["bind"]
-    if _loop_engine is not None and isinstance(bind, Engine) and on_the_event_loop():
-        return _loop_engine
+    if isinstance(bind, Engine) and on_the_event_loop():
+        return _loop_engine()
     return bind
 
 

@@ -95,13 +95,13 @@ def test_concurrent_writers_take_turns_without_errors(tmp_path):
 
 
 @pytest.fixture
-def postgresql_engines():
-    """storage.db configured on a scratch PostgreSQL database: its thread and loop engines."""
+def postgresql_engine():
+    """storage.db configured on a scratch PostgreSQL database: its (threads') engine."""
     with scratch_postgresql_database() as url:
         previous = db._settings
         db.configure(Settings(environment="development", database_url=url, secret_key="x" * 32))
         try:
-            yield db.engine(), db._loop_engine
+            yield db.engine()
         finally:
             asyncio.run(db.close_loop_connections())
             db.engine().dispose()
@@ -122,9 +122,8 @@ def terminate(pid: int) -> None:
 
 
 @pytest.mark.needs("postgresql")
-def test_a_connection_the_server_closed_is_replaced_at_checkout(postgresql_engines):
-    engine, _ = postgresql_engines
-    assert not engine.pool._pre_ping
+def test_a_connection_the_server_closed_is_replaced_at_checkout(postgresql_engine):
+    assert not postgresql_engine.pool._pre_ping
     with db.reading() as connection:
         first = backend_pid(connection)
     terminate(first)
@@ -135,13 +134,11 @@ def test_a_connection_the_server_closed_is_replaced_at_checkout(postgresql_engin
 
 @pytest.mark.needs("postgresql")
 def test_the_event_loop_reads_through_async_connections_and_replaces_closed_ones(
-    postgresql_engines,
+    postgresql_engine,
 ):
-    _, loop_engine = postgresql_engines
-
     def read_pid() -> int:
         with db.reading() as connection:
-            assert connection.engine is loop_engine
+            assert connection.dialect.is_async and connection.engine is not postgresql_engine
             return backend_pid(connection)
 
     async def twice_with_a_termination_between() -> tuple[int, int, float]:
