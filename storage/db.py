@@ -65,6 +65,10 @@ def make_engine(
         return engine
     options = {**pooling, "connect_args": {"connect_timeout": 5}}
     if for_the_loop:
+        # The loop only reads (web.resolver): each statement on its own, so no BEGIN and no
+        # ROLLBACK round trips around it, and the server itself refuses a write there.
+        options["isolation_level"] = "AUTOCOMMIT"
+        options["connect_args"]["options"] = "-c default_transaction_read_only=on"
         engine = create_async_engine(database_url, **options).sync_engine
     else:
         engine = create_engine(database_url, **options)

@@ -156,3 +156,14 @@ def test_the_event_loop_reads_through_async_connections_and_replaces_closed_ones
     first, second, seconds = asyncio.run(twice_with_a_termination_between())
     assert second != first
     assert seconds < 1.0, seconds
+
+
+@pytest.mark.needs("postgresql")
+def test_the_event_loop_reads_each_statement_on_its_own_and_cannot_write(postgresql_engine):
+    def write() -> None:
+        with db.reading() as connection:
+            assert connection.connection.driver_connection.autocommit  # no BEGIN, no ROLLBACK
+            connection.execute(text("CREATE TABLE written_on_the_loop (n integer)"))
+
+    with pytest.raises(exc.InternalError, match="read-only transaction"):
+        asyncio.run(db.run_on_the_loop(write))
