@@ -33,6 +33,7 @@ PROJECT_DIR = Path(__file__).resolve().parent
 
 def serve(settings: Settings, host: str, port: int, workers: int, reload: bool) -> int:
     settings.check_secret()
+    settings.check_issuer()
     migrations.upgrade(settings.database_url)
     if workers > 1 and not reload:
         # Workers share metrics through files that prometheus-client finds by this variable,
