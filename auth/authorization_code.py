@@ -146,13 +146,12 @@ def _error_redirect(error: errors.OAuth2Error, request: OAuthRequest) -> Redirec
     return Redirect(add_params_to_uri(request.redirect_uri, params))
 
 
-def _validated(query: dict[str, str] | str) -> tuple[OAuthRequest, list[str]]:
-    request = _oauth_request(query)
+def _validated(request: OAuthRequest) -> list[str]:
     try:
         scopes, _info = _grant().validate_authorization_request(request)
     except errors.FatalClientError as error:
         raise NotForTheClient(_fatal_description(error)) from None
-    return request, scopes
+    return scopes
 
 
 def _fatal_description(error: errors.FatalClientError) -> str:
@@ -168,10 +167,11 @@ def _fatal_description(error: errors.FatalClientError) -> str:
 def review(query: dict[str, str] | str) -> Reviewed | Redirect:
     """Check an authorization request (the raw query string, or the consent form's fields).
     Raises NotForTheClient; answers a Redirect with the error the client should hear."""
+    request = _oauth_request(query)
     try:
-        request, scopes = _validated(query)
+        scopes = _validated(request)
     except errors.OAuth2Error as error:
-        return _error_redirect(error, error.request)
+        return _error_redirect(error, request)
     params = {name: getattr(request, name) for name in PARAMETERS if getattr(request, name)}
     if request.using_default_redirect_uri:
         del params["redirect_uri"]  # the token request must not need it either
@@ -188,5 +188,6 @@ def allow(reviewed: Reviewed, user: dict) -> Redirect:
 
 
 def deny(reviewed: Reviewed) -> Redirect:
-    request, _scopes = _validated(reviewed.params)
+    request = _oauth_request(reviewed.params)
+    _validated(request)
     return _error_redirect(errors.AccessDeniedError(request=request), request)

@@ -197,9 +197,14 @@ class StorageValidator(RequestValidator):
         """The token request repeats the authorize request's redirect_uri, if it had one (when
         it is left out, oauthlib passes the client's default here: oauthlib#445)."""
         grant = request._code_grant
-        if grant["redirect_uri_given"] and request.using_default_redirect_uri:
-            return False
-        return redirect_uri == grant["redirect_uri"]
+        left_out = grant["redirect_uri_given"] and request.using_default_redirect_uri
+        if left_out or redirect_uri != grant["redirect_uri"]:
+            # RFC 6749 §5.2 calls this invalid_grant (oauthlib would say invalid_request).
+            raise errors.InvalidGrantError(
+                description="redirect_uri is not the one the code was issued for.",
+                request=request,
+            )
+        return True
 
     def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs) -> None:
         """Nothing left to do: ``validate_code`` redeemed it."""

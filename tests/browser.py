@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from authlib.common.security import generate_token
 from authlib.oauth2.rfc6749.parameters import (
@@ -111,7 +111,11 @@ class App:
             headers.update(basic(self.client_id, self.secret))
         else:
             params["client_id"] = self.client_id
-        body = prepare_token_request("authorization_code", **params)
+        body = (
+            prepare_token_request("authorization_code", **params)
+            if "code" in params
+            else urlencode({"grant_type": "authorization_code", **params})
+        )
         return client.post(TOKEN, content=body, headers=headers)
 
 
