@@ -512,3 +512,23 @@ def test_a_public_client_is_asked_every_time(browser):
     app = App(register_app("public"))
     browser.authorize(app, "users:read")
     assert browser.open(app.authorization_url("users:read")).status_code == 200
+
+
+# Concurrent redemptions ------------------------------------------------------------------------
+
+
+def test_of_ten_concurrent_redemptions_of_one_code_exactly_one_succeeds(live_app):
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = live_app.test_client()
+    app = App(register_app())
+    code = app.code_from(Browser(client).authorize(app))
+
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(lambda _: app.token_request(client, code), range(10)))
+
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [200] + [400] * 9, statuses
+    for answer in answers:
+        if answer.status_code == 400:
+            assert answer.json()["error"] == "invalid_grant"
