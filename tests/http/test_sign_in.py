@@ -532,3 +532,42 @@ def test_of_ten_concurrent_redemptions_of_one_code_exactly_one_succeeds(live_app
     for answer in answers:
         if answer.status_code == 400:
             assert answer.json()["error"] == "invalid_grant"
+
+
+def test_a_consent_form_whose_request_was_tampered_with_is_checked_again(client, browser):
+    app = App(register_app())
+    page = browser.consent_page(app.authorization_url())
+    form = next(form for form in forms(page.text) if "decision" in form.buttons)
+    fields = {**form.fields, "decision": "allow", "code_challenge_method": "plain"}
+
+    response = client.post(AUTHORIZE, data=fields, follow_redirects=False)
+
+    assert response.status_code == 303
+    assert query_of(response.headers["location"])["error"] == "invalid_request"
+
+
+def test_a_consent_form_for_another_redirect_uri_is_a_400_page(client, browser):
+    app = App(register_app())
+    page = browser.consent_page(app.authorization_url())
+    form = next(form for form in forms(page.text) if "decision" in form.buttons)
+    fields = {**form.fields, "decision": "allow", "redirect_uri": "https://evil.example/"}
+
+    response = client.post(AUTHORIZE, data=fields, follow_redirects=False)
+
+    assert response.status_code == 400
+    assert "location" not in response.headers
+
+
+def test_signing_out_without_a_session_is_harmless(client, browser):
+    page = browser.open(App(register_app()).authorization_url())  # the sign-in page, a token
+    token = forms(page.text)[0].fields["csrf_token"]
+    response = client.post(SIGN_OUT, data={"csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 200
+
+
+def test_html_in_what_the_pages_repeat_is_escaped(client, browser):
+    app = App(register_app())
+    app.state = '"><script>alert(1)</script>'
+    page = browser.consent_page(app.authorization_url())
+    assert "<script>alert(1)</script>" not in page.text
+    assert "&lt;script&gt;" in page.text
