@@ -13,28 +13,27 @@ from storage.errors import NotFound
 
 def remember(user_id: int, client_id: str, scopes: list[str]) -> None:
     """Add ``scopes`` to what the user allowed the client."""
+    try:
+        _remember(user_id, client_id, scopes)
+    except IntegrityError:  # a concurrent first consent inserted the row: add to that one
+        _remember(user_id, client_id, scopes)
+
+
+def _remember(user_id: int, client_id: str, scopes: list[str]) -> None:
     now = clock.now()
-    for _attempt in range(2):  # a concurrent first consent may insert the row first
-        try:
-            with transaction() as session:
-                consent = session.get(OAuth2Consent, (user_id, client_id))
-                if consent is None:
-                    session.add(
-                        OAuth2Consent(
-                            user_id=user_id,
-                            client_id=client_id,
-                            scope=" ".join(scopes),
-                            created=now,
-                            updated=now,
-                        )
-                    )
-                else:
-                    allowed = consent.scope.split()
-                    consent.scope = " ".join(allowed + [s for s in scopes if s not in allowed])
-                    consent.updated = now
+    with transaction() as session:
+        consent = session.get(OAuth2Consent, (user_id, client_id))
+        if consent is None:
+            scope = " ".join(scopes)
+            session.add(
+                OAuth2Consent(
+                    user_id=user_id, client_id=client_id, scope=scope, created=now, updated=now
+                )
+            )
             return
-        except IntegrityError:
-            continue
+        allowed = consent.scope.split()
+        consent.scope = " ".join(allowed + [scope for scope in scopes if scope not in allowed])
+        consent.updated = now
 
 
 def covers(user_id: int, client_id: str, scopes: list[str]) -> bool:

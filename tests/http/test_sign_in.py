@@ -226,6 +226,7 @@ def test_the_tokens_of_a_user_deactivated_since_are_refused(client, browser):
         ({"code_challenge": "x" * 42}, "invalid_request"),
         ({"code_challenge": "x" * 129}, "invalid_request"),
         ({"code_challenge": "x" * 42 + "+"}, "invalid_request"),
+        ({"response_type": None}, "invalid_request"),
         ({"response_type": "token"}, "unsupported_response_type"),
         ({"response_type": "code token"}, "unsupported_response_type"),
         ({"response_type": "codex"}, "unsupported_response_type"),
@@ -563,6 +564,14 @@ def test_signing_out_without_a_session_is_harmless(client, browser):
     token = forms(page.text)[0].fields["csrf_token"]
     response = client.post(SIGN_OUT, data={"csrf_token": token}, follow_redirects=False)
     assert response.status_code == 200
+
+
+def test_without_state_the_code_comes_back_alone(client, browser):
+    app = App(register_app())
+    app.state = None
+    location = browser.authorize(app)
+    answer = query_of(location)
+    assert set(answer) == {"code", "iss"}
 
 
 def test_html_in_what_the_pages_repeat_is_escaped(client, browser):
