@@ -8,6 +8,7 @@ is ``cli.py``.
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import json
 import logging
@@ -19,7 +20,6 @@ warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette.testcl
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
-from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import RedirectResponse, Response
 
 import openapi
@@ -29,6 +29,7 @@ from storage import db
 from web import metrics, rate_limits
 from web.allowed_methods import AllowedMethodsMiddleware
 from web.connexion_app import App
+from web.cors import CORSExceptPages
 from web.problems import ERROR_HANDLERS
 from web.rate_limits import BodySizeLimit
 from web.request_log import RequestFacts, RequestLog, configure_logging
@@ -46,15 +47,21 @@ def redirect_to_ui(request) -> RedirectResponse:
 
 
 @functools.cache
-def bundle_json() -> bytes:
-    return json.dumps(openapi.bundle(), separators=(",", ":")).encode("utf-8")
+def bundle_json(password_grant: bool = True) -> bytes:
+    """The served contract; without the password flow when PASSWORD_GRANT is off, so that
+    Swagger UI does not offer it."""
+    document = openapi.bundle()
+    if not password_grant:
+        document = copy.deepcopy(document)
+        del document["components"]["securitySchemes"]["oauth2"]["flows"]["password"]
+    return json.dumps(document, separators=(",", ":")).encode("utf-8")
 
 
 def serve_spec(request) -> Response:
-    return Response(bundle_json(), media_type=JSON_TYPE)
+    return Response(bundle_json(db.settings().password_grant), media_type=JSON_TYPE)
 
 
-def swagger_ui_options() -> SwaggerUIOptions:
+def swagger_ui_options(settings: Settings) -> SwaggerUIOptions:
     return SwaggerUIOptions(
         # ``serve_spec`` serves the bundle instead: it keeps the named components that Connexion's
         # fully dereferenced copy loses, and it costs nothing per request.
@@ -65,10 +72,18 @@ def swagger_ui_options() -> SwaggerUIOptions:
             "persistAuthorization": True,
             "showExtensions": True,
             "displayRequestDuration": True,
+            # The URI registered for the documentation client: exact matching leaves no room
+            # for 127.0.0.1 versus localhost, so it comes from ISSUER, not from the browser.
+            "oauth2RedirectUrl": f"{settings.issuer}{UI_PATH}/oauth2-redirect.html",
         },
-        # "Authorize" signs in with the password flow as the public documentation client.
+        # "Authorize" signs in with the authorization code flow and PKCE (or the password
+        # flow, while PASSWORD_GRANT is on) as the public documentation client.
         swagger_ui_template_arguments={
-            "initOAuth": {"clientId": seed.DOCUMENTATION_CLIENT_ID, "scopeSeparator": " "}
+            "initOAuth": {
+                "clientId": seed.DOCUMENTATION_CLIENT_ID,
+                "scopeSeparator": " ",
+                "usePkceWithAuthorizationCodeGrant": True,
+            }
         },
     )
 
@@ -94,7 +109,7 @@ def create_app(settings: Settings | None = None) -> App:
     app = App(
         __name__,
         lifespan=lifespan,
-        swagger_ui_options=swagger_ui_options(),
+        swagger_ui_options=swagger_ui_options(settings),
         strict_validation=True,
         validate_responses=settings.validate_responses,
         validator_map=VALIDATOR_MAP,
@@ -111,7 +126,7 @@ def create_app(settings: Settings | None = None) -> App:
     app.add_middleware(TrailingSlashRedirect, position=MiddlewarePosition.BEFORE_ROUTING)
     app.add_middleware(AllowedMethodsMiddleware, position=MiddlewarePosition.BEFORE_ROUTING)
     app.add_middleware(
-        CORSMiddleware,
+        CORSExceptPages,
         position=MiddlewarePosition.BEFORE_EXCEPTION,
         allow_origins=list(settings.cors_origins),
         allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],

@@ -33,6 +33,7 @@ PROJECT_DIR = Path(__file__).resolve().parent
 
 def serve(settings: Settings, host: str, port: int, workers: int, reload: bool) -> int:
     settings.check_secret()
+    settings.check_issuer()
     migrations.upgrade(settings.database_url)
     if workers > 1 and not reload:
         # Workers share metrics through files that prometheus-client finds by this variable,
@@ -202,9 +203,16 @@ def argument_parser() -> argparse.ArgumentParser:
     client.add_argument("--type", choices=["confidential", "public"], default="confidential")
     client.add_argument("--scopes", help="space-separated; default: every registered scope")
     client.add_argument(
-        "--grant-types", help="space-separated; default: password client_credentials refresh_token"
+        "--grant-types",
+        help="space-separated; default: password client_credentials refresh_token "
+        "(authorization_code needs --redirect-uri)",
     )
-    client.add_argument("--redirect-uri", action="append", default=[])
+    client.add_argument(
+        "--redirect-uri",
+        action="append",
+        default=[],
+        help="exact; https, or http on 127.0.0.1, [::1] or localhost (any port); repeatable",
+    )
 
     spec = commands.add_parser("openapi", help="the contract")
     spec_commands = spec.add_subparsers(dest="spec_command", required=True)

@@ -10,6 +10,7 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
@@ -21,6 +22,8 @@ SIGNUP_MODES = ("open", "admin")
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "dev", "development"})
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
 MIN_SECRET_LENGTH = 32
+# Where `make run` and `apiserver serve` listen by default; the development issuer points there.
+DEFAULT_PORT = 5000
 
 
 class SettingsError(ValueError):
@@ -99,10 +102,27 @@ def as_rate(name: str, value: str) -> str:
     return value
 
 
+def as_issuer(name: str, value: str) -> str:
+    """An http(s) URL without query or fragment (RFC 8414 §2), kept without a trailing slash."""
+    issuer = value.strip().rstrip("/")
+    parsed = urlsplit(issuer)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query or "#" in issuer:
+        raise SettingsError(
+            f"{name} must be an http(s) URL without query or fragment, such as "
+            f"https://auth.example.com, not {value!r}"
+        )
+    return issuer
+
+
 def as_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
     return value
+
+
+def default_issuer(get) -> str:
+    """Development's issuer: this machine, on the port `make run` serves."""
+    return f"http://127.0.0.1:{get('PORT') or DEFAULT_PORT}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,6 +146,11 @@ class Settings:
     rate_limit_login_failures: str = "10/minute"
     rate_limit_signup_ip: str = "20/hour"
     rate_limit_per_token: str = "1200/minute"
+    # The authorization server's identifier: the `iss` of authorization responses and metadata.
+    issuer: str = f"http://127.0.0.1:{DEFAULT_PORT}"
+    issuer_given: bool = False
+    password_grant: bool = True
+    authorization_code_ttl: int = 60
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -162,6 +187,12 @@ class Settings:
             ),
             rate_limits=as_bool("RATE_LIMITS", get("RATE_LIMITS", "on")),
             redis_url=get("REDIS_URL", ""),
+            issuer=as_issuer("ISSUER", get("ISSUER") or default_issuer(get)),
+            issuer_given=bool(get("ISSUER")),
+            password_grant=as_bool("PASSWORD_GRANT", get("PASSWORD_GRANT", "on")),
+            authorization_code_ttl=as_int(
+                "AUTHORIZATION_CODE_TTL", get("AUTHORIZATION_CODE_TTL", "60"), 1, 600
+            ),
             **{
                 field: as_rate(field.upper(), get(field.upper(), getattr(defaults, field)))
                 for field in RATE_FIELDS
@@ -171,6 +202,15 @@ class Settings:
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    def check_issuer(self) -> None:
+        """Refuse to serve in production without an ISSUER: clients compare it with `iss`."""
+        if self.is_production and not self.issuer_given:
+            raise SettingsError(
+                "ISSUER is missing. Set it to the public https URL this server is reached at "
+                "(such as https://api.example.com), or set ENVIRONMENT=development on your own "
+                "machine."
+            )
 
     def check_secret(self) -> None:
         """Refuse to serve in production with a missing or placeholder SECRET_KEY."""

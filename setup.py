@@ -28,6 +28,7 @@ setup(
         "openapi": ["*.yaml", "paths/*.yaml", "components/*.yaml"],
         "migrations": ["script.py.mako", "versions/*.py"],
         "scaffold": ["templates/*.j2"],
+        "web": ["templates/*.html"],
     },
     data_files=[("share/apiserver", ["alembic.ini"])],
     install_requires=[
@@ -66,6 +67,8 @@ setup(
             "openapi-generator-cli>=7.20,<8",
         ],
         "test": [
+            # The PKCE client of the authorization code flow's tests (tests/browser.py).
+            "authlib>=1.3,<2",
             "openapi-python-client>=0.29,<0.30",
             "openapi-generator-cli>=7.20,<8",
             # Drives the Debian chromium (executable_path); never downloads a browser.

@@ -1,8 +1,10 @@
 """The OAuth 2 authorization server: oauthlib's endpoints, backed by storage.
 
-oauthlib implements RFC 6749 (password, client_credentials and refresh_token grants), RFC 7009
-(revocation) and RFC 7662 (introspection); ``StorageValidator`` answers its questions (is this
-client genuine, is this password right, which scopes may it have) from storage.
+oauthlib implements RFC 6749 (authorization code, password, client_credentials and
+refresh_token grants), RFC 7636 (PKCE), RFC 7009 (revocation) and RFC 7662 (introspection);
+``StorageValidator`` answers its questions (is this client genuine, is this password right,
+which scopes may it have, is this code live) from storage. ``auth.authorization_code`` holds the
+code grant's stricter rules and the authorization endpoint.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from oauthlib.oauth2.rfc6749.grant_types import (
     ResourceOwnerPasswordCredentialsGrant,
 )
 
+from auth import redirect_uris
 from auth.secrets import new_token, secret_matches
 from domain import users
-from storage import clients, tokens
+from storage import authorization_codes, clients, tokens
 from storage.db import settings
 from storage.errors import Conflict
 
@@ -44,6 +47,8 @@ DESCRIPTIONS = {
     "unauthorized_client": "This client may not use this grant type.",
     "unsupported_grant_type": "This grant type is not supported.",
     "invalid_scope": "A requested scope is unknown, or not one this client may have.",
+    "access_denied": "The user denied the request.",
+    "unsupported_response_type": "The only response type this server supports is code.",
     "unsupported_token_type": "This kind of token cannot be revoked.",
     "server_error": "The server failed to handle this request.",
     "temporarily_unavailable": "The server cannot answer right now; try again shortly.",
@@ -135,11 +140,82 @@ class StorageValidator(RequestValidator):
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs) -> bool:
         return set(scopes) <= set(client.default_scopes)
 
+    # The authorization code grant (RFC 6749 §4.1, RFC 7636) ----------------------------------
+
+    def validate_client_id(self, client_id, request, *args, **kwargs) -> bool:
+        return self._client(request, client_id) is not None
+
+    def validate_redirect_uri(self, client_id, redirect_uri, request, *args, **kwargs) -> bool:
+        return redirect_uris.registered(redirect_uri, request.client.redirect_uris)
+
+    def get_default_redirect_uri(self, client_id, request, *args, **kwargs) -> str | None:
+        """The client's redirect URI when it has registered exactly one (RFC 6749 §3.1.2.3)."""
+        client = request.client or self._client(request, client_id)
+        registered = client.redirect_uris if client else []
+        return registered[0] if len(registered) == 1 else None
+
+    def validate_response_type(
+        self, client_id, response_type, client, request, *args, **kwargs
+    ) -> bool:
+        return "authorization_code" in client.grant_types
+
+    def is_pkce_required(self, client_id, request) -> bool:
+        return True  # every client, public or confidential (RFC 9700 §2.1.1)
+
+    def save_authorization_code(self, client_id, code, request, *args, **kwargs) -> None:
+        authorization_codes.save(
+            code=code["code"],
+            client_id=request.client.client_id,
+            user_id=request.user["id"],
+            redirect_uri=request.redirect_uri,
+            redirect_uri_given=not request.using_default_redirect_uri,
+            scopes=list(request.scopes),
+            code_challenge=request.code_challenge,
+            code_challenge_method=request.code_challenge_method,
+        )
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs) -> bool:
+        """Redeem the code, here and now: oauthlib would invalidate it only after issuing the
+        tokens, which lets concurrent redemptions all succeed (oauthlib#618)."""
+        grant = authorization_codes.redeem(code, client.client_id)
+        if grant is None:
+            return False
+        request._code_grant = grant
+        request.user = {"id": grant["user_id"]}
+        request.scopes = grant["scopes"]  # what was allowed, whatever the token request says
+        return True
+
+    def get_code_challenge(self, code, request) -> str:
+        return request._code_grant["code_challenge"]
+
+    def get_code_challenge_method(self, code, request) -> str:
+        return request._code_grant["code_challenge_method"]
+
+    def confirm_redirect_uri(
+        self, client_id, code, redirect_uri, client, request, *args, **kwargs
+    ) -> bool:
+        """The token request repeats the authorize request's redirect_uri, if it had one (when
+        it is left out, oauthlib passes the client's default here: oauthlib#445)."""
+        grant = request._code_grant
+        left_out = grant["redirect_uri_given"] and request.using_default_redirect_uri
+        if left_out or redirect_uri != grant["redirect_uri"]:
+            # RFC 6749 §5.2 calls this invalid_grant (oauthlib would say invalid_request).
+            raise errors.InvalidGrantError(
+                description="redirect_uri is not the one the code was issued for.",
+                request=request,
+            )
+        return True
+
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs) -> None:
+        """Nothing left to do: ``validate_code`` redeemed it."""
+
     # Tokens -----------------------------------------------------------------------------------
 
     def save_bearer_token(self, token, request, *args, **kwargs) -> None:
         exchanged = getattr(request, "_refresh_token_row", None)
+        code = getattr(request, "_code_grant", None)
         user_id = request.user["id"] if request.user else request.client.user_id
+        family_id = exchanged["family_id"] if exchanged else code["family_id"] if code else None
         try:
             tokens.issue(
                 access_token=token["access_token"],
@@ -148,7 +224,7 @@ class StorageValidator(RequestValidator):
                 user_id=user_id,
                 scopes=list(request.scopes),
                 rotates=exchanged["id"] if exchanged else None,
-                family_id=exchanged["family_id"] if exchanged else None,
+                family_id=family_id,
             )
         except Conflict as conflict:
             raise errors.InvalidGrantError(description=conflict.detail, request=request) from None
@@ -196,26 +272,46 @@ def owner_must_be_active(request) -> None:
         )
 
 
-@functools.cache
 def endpoints() -> tuple[TokenEndpoint, RevocationEndpoint, IntrospectEndpoint]:
+    """The endpoints for the configured settings (built once per set of settings)."""
+    return _endpoints(settings())
+
+
+@functools.cache
+def _endpoints(config) -> tuple[TokenEndpoint, RevocationEndpoint, IntrospectEndpoint]:
+    from auth.authorization_code import code_grant
+
     validator = StorageValidator()
-    bearer = BearerToken(
-        validator,
-        token_generator=lambda request: new_token(),
-        refresh_token_generator=lambda request: new_token(),
-        expires_in=settings().access_token_ttl,
-    )
+    bearer = bearer_tokens(validator, config)
     grants = {
-        "password": ResourceOwnerPasswordCredentialsGrant(validator, pre_token=[normalise_scope]),
+        "authorization_code": code_grant(validator, config.issuer),
         "client_credentials": ClientCredentialsGrant(
             validator, pre_token=[normalise_scope], post_token=[owner_must_be_active]
         ),
         "refresh_token": RefreshTokenGrant(validator, pre_token=[normalise_scope]),
     }
-    token = TokenEndpoint("password", bearer, grants)
+    if config.password_grant:
+        grants["password"] = ResourceOwnerPasswordCredentialsGrant(
+            validator, pre_token=[normalise_scope]
+        )
+    token = TokenEndpoint("authorization_code", bearer, grants)
     revocation = RevocationEndpoint(validator)
     introspection = IntrospectEndpoint(StorageValidator(confidential_only=True))
     return token, revocation, introspection
+
+
+def bearer_tokens(validator: RequestValidator, config) -> BearerToken:
+    return BearerToken(
+        validator,
+        token_generator=lambda request: new_token(),
+        refresh_token_generator=lambda request: new_token(),
+        expires_in=config.access_token_ttl,
+    )
+
+
+def grant_types() -> list[str]:
+    """The grants this server has enabled, in a stable order."""
+    return sorted(endpoints()[0].grant_types)
 
 
 Response = tuple[dict, str, int]

@@ -116,6 +116,12 @@ def owner_rule(name: str, noun: str, owner_of: t.Callable[[t.Any], int], paramet
 owner_rule("client-owner", "client", clients.client_owner, "client_id")
 
 
+@rule("own-authorization")
+def own_authorization(caller: Caller, params: dict) -> None:
+    """Any active user, about what they allowed a client: the client must exist."""
+    clients.client_owner(params["client_id"])
+
+
 def check(rule_name: str, method: str, params: dict, caller: Caller | None) -> None:
     """Raise unless ``caller`` (None: anonymous) may call the operation."""
     named = RULES[rule_name]

@@ -11,7 +11,7 @@ from auth.secrets import secret_digest
 from domain import clients, users
 from models import OAuth2Client, User
 from storage import clients as stored_clients
-from storage.db import transaction
+from storage.db import settings, transaction
 
 DOCUMENTATION_CLIENT_ID = "documentation"
 # Published in the README on purpose, so that its curl examples work as printed.
@@ -52,6 +52,11 @@ def _user_id(username: str) -> int | None:
         return session.scalar(select(User.id).where(User.username == username))
 
 
+def swagger_ui_redirect_uri() -> str:
+    """Where Swagger UI's authorization code flow comes back to: its page under the issuer."""
+    return f"{settings().issuer}/api/v1/ui/oauth2-redirect.html"
+
+
 def _ensure_documentation_client(owner_id: int) -> list[str]:
     with transaction() as session:
         client = session.get(OAuth2Client, DOCUMENTATION_CLIENT_ID)
@@ -61,6 +66,7 @@ def _ensure_documentation_client(owner_id: int) -> list[str]:
                 "client_type": "public",
                 "default_scopes": list(openapi.registered_scopes()),
                 "grant_types": list(stored_clients.GRANT_TYPES),
+                "redirect_uris": [swagger_ui_redirect_uri()],
             }
             changed = [name for name, value in wanted.items() if getattr(client, name) != value]
             for name in changed:
@@ -71,5 +77,7 @@ def _ensure_documentation_client(owner_id: int) -> list[str]:
         client_id=DOCUMENTATION_CLIENT_ID,
         client_secret=DOCUMENTATION_CLIENT_SECRET,
         client_type="public",
+        grant_types=list(stored_clients.GRANT_TYPES),
+        redirect_uris=[swagger_ui_redirect_uri()],
     )
     return ["created client 'documentation'"]

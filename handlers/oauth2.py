@@ -17,6 +17,9 @@ TOKEN_PARAMETERS = (
     "password",
     "scope",
     "refresh_token",
+    "code",
+    "redirect_uri",
+    "code_verifier",
 )
 
 

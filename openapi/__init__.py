@@ -178,7 +178,7 @@ def path_for(operation_id: str, **parameters) -> str:
 def registered_scopes() -> tuple[str, ...]:
     """The OAuth 2 scopes the contract declares, in their declared order."""
     flows = bundle()["components"]["securitySchemes"]["oauth2"]["flows"]
-    return tuple(flows["password"]["scopes"])
+    return tuple(flows["authorizationCode"]["scopes"])
 
 
 NO_NUL = "^[^\\u0000]*$"  # the pattern every free-text input declares

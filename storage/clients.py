@@ -12,8 +12,10 @@ from storage import representations
 from storage.db import transaction
 from storage.errors import Conflict, NotFound, Unprocessable
 
-GRANT_TYPES = ("password", "client_credentials", "refresh_token")
-DEFAULT_GRANT_TYPES = GRANT_TYPES
+GRANT_TYPES = ("authorization_code", "password", "client_credentials", "refresh_token")
+# What a client registered without grant_types may use: not the code grant, which needs a
+# redirect URI.
+DEFAULT_GRANT_TYPES = ("password", "client_credentials", "refresh_token")
 
 
 def create_client(
@@ -60,17 +62,18 @@ def find_client(client_id: str) -> dict | None:
     active. None if there is no such client."""
     with transaction() as session:
         row = session.execute(
-            select(OAuth2Client, User.is_active)
+            select(OAuth2Client, User.is_active, User.username)
             .join(User, User.id == OAuth2Client.user_id)
             .where(OAuth2Client.client_id == client_id)
         ).first()
         if row is None:
             return None
-        client, owner_active = row
+        client, owner_active, owner = row
         return {
             **representations.oauth2_client.dump(client),
             "client_secret_hash": client.client_secret_hash,
             "owner_active": owner_active,
+            "owner": owner,
         }
 
 

@@ -60,6 +60,14 @@ class OAuth2ClientCreatedSchema(OAuth2ClientSchema):
     client_secret = fields.String()
 
 
+class AuthorizationSchema(Schema):
+    client_id = fields.String()
+    owner = fields.String()
+    scopes = fields.List(fields.String())
+    created = fields.DateTime()
+    updated = fields.DateTime()
+
+
 SPEC_SCHEMAS: dict[str, Schema] = {
     "User": UserSchema(),
     "UserShort": UserShortSchema(),
@@ -67,6 +75,7 @@ SPEC_SCHEMAS: dict[str, Schema] = {
     "TeamMember": TeamMemberSchema(),
     "OAuth2Client": OAuth2ClientSchema(),
     "OAuth2ClientCreated": OAuth2ClientCreatedSchema(),
+    "Authorization": AuthorizationSchema(),
 }
 
 user = SPEC_SCHEMAS["User"]
@@ -74,6 +83,7 @@ team = SPEC_SCHEMAS["Team"]
 team_member = SPEC_SCHEMAS["TeamMember"]
 oauth2_client = SPEC_SCHEMAS["OAuth2Client"]
 oauth2_client_created = SPEC_SCHEMAS["OAuth2ClientCreated"]
+authorization = SPEC_SCHEMAS["Authorization"]
 
 
 def _identity(value):

@@ -72,12 +72,12 @@ def apiserver(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.Complete
 
 @contextlib.contextmanager
 def serving(
-    command: list[str], cwd: Path, env: dict[str, str], name: str = "server"
+    command: list[str], cwd: Path, env: dict[str, str], name: str = "server", port: int = 0
 ) -> Iterator[tuple[str, int]]:
-    """Run a server ``command`` in ``cwd`` (``{port}`` in it becomes a free port) until
-    ``/health/ready`` answers; yield its base URL and process id; stop it afterwards. Its output
-    goes to ``cwd/NAME-PORT.log``."""
-    port = free_port()
+    """Run a server ``command`` in ``cwd`` (``{port}`` in it becomes ``port``, by default a free
+    one) until ``/health/ready`` answers; yield its base URL and process id; stop it afterwards.
+    Its output goes to ``cwd/NAME-PORT.log``."""
+    port = port or free_port()
     log = (cwd / f"{name}-{port}.log").open("w")
     process = subprocess.Popen(
         [part.replace("{port}", str(port)) for part in command],
@@ -100,7 +100,8 @@ def serving(
 
 
 @contextlib.contextmanager
-def running_server(cwd: Path, env: dict[str, str], *args: str) -> Iterator[str]:
+def running_server(cwd: Path, env: dict[str, str], *args: str, port: int = 0) -> Iterator[str]:
     """``apiserver serve`` in ``cwd``; yields its base URL; stops it afterwards."""
-    with serving([*APISERVER, "serve", "--port", "{port}", *args], cwd, env) as (base, _pid):
+    command = [*APISERVER, "serve", "--port", "{port}", *args]
+    with serving(command, cwd, env, port=port) as (base, _pid):
         yield base

@@ -83,11 +83,40 @@ def test_create_client_prints_the_secret_once(sqlite_env, capsys):
     assert cli.main(["create-client", "user", "--scopes", "root:everything"]) == 2
 
 
+def test_create_client_for_the_code_grant_needs_a_redirect_uri(sqlite_env, capsys):
+    cli.main(["seed"])
+    capsys.readouterr()
+    code_grant = [
+        "create-client",
+        "user",
+        "--type",
+        "public",
+        "--grant-types",
+        "authorization_code",
+    ]
+
+    assert cli.main(code_grant) == 2
+    assert cli.main([*code_grant, "--redirect-uri", "http://app.example/cb"]) == 2  # http
+    assert cli.main([*code_grant, "--redirect-uri", "http://127.0.0.1/cb"]) == 0
+    client = json.loads(capsys.readouterr().out)
+    assert client["grant_types"] == ["authorization_code"]
+    assert client["redirect_uris"] == ["http://127.0.0.1/cb"]
+
+
 def test_serve_refuses_production_without_a_real_secret(sqlite_env, monkeypatch, capsys):
     monkeypatch.setenv("ENVIRONMENT", "production")
 
     assert cli.main(["serve"]) == 2
     assert "SECRET_KEY" in capsys.readouterr().err
+
+
+def test_serve_refuses_production_without_an_issuer(sqlite_env, monkeypatch, capsys):
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 48)
+    monkeypatch.delenv("ISSUER", raising=False)
+
+    assert cli.main(["serve"]) == 2
+    assert "ISSUER" in capsys.readouterr().err
 
 
 class _FakeStdin:

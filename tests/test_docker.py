@@ -81,6 +81,7 @@ def test_the_image_command_works_in_a_fresh_virtualenv(tmp_path):
     env["PATH"] = f"{venv / 'bin'}:{env['PATH']}"
     port = str(free_port())
     env["PORT"] = port
+    env["ISSUER"] = f"http://127.0.0.1:{port}"  # production requires one
     server = subprocess.Popen(
         ["sh", "-c", command],
         cwd=tmp_path,

@@ -23,6 +23,7 @@ from storage.errors import (
     Unavailable,
     Unprocessable,
 )
+from web import pages
 from web.rate_limits import PayloadTooLarge, RateLimited
 
 log = logging.getLogger("apiserver.errors")
@@ -43,6 +44,7 @@ DOMAIN_STATUSES: dict[type[DomainError], int] = {
 RETRY_AFTER_SECONDS = "5"
 BEARER_CHALLENGE = 'Bearer realm="apiserver", error="invalid_token"'
 OAUTH2_PREFIX = "/auth/oauth2/"
+PAGE_PATHS = pages.page_paths()
 # Under /auth/oauth2 errors take RFC 6749's shape; these are the codes for statuses we meet there.
 OAUTH2_ERRORS = {
     401: "invalid_client",
@@ -61,7 +63,10 @@ def problem(
     headers: dict[str, str] | None = None,
     path: str = "",
 ) -> ConnexionResponse:
-    """An RFC 9457 problem document; an RFC 6749 error under /auth/oauth2."""
+    """An RFC 9457 problem document; an HTML page on the sign-in pages' paths; an RFC 6749
+    error elsewhere under /auth/oauth2."""
+    if path in PAGE_PATHS:
+        return error_page(status, detail, headers)
     if path.startswith(OAUTH2_PREFIX):
         return oauth2_error(status, detail, headers)
     if status == 401:
@@ -80,6 +85,21 @@ def problem(
         mimetype=PROBLEM_TYPE,
         body=json.dumps(body),
         headers=headers or {},
+    )
+
+
+def error_page(status: int, detail: str, headers: dict | None = None) -> ConnexionResponse:
+    page = pages.message(status, HTTPStatus(status).phrase, detail, headers)
+    return ConnexionResponse(
+        status_code=status,
+        content_type=page.media_type,
+        mimetype="text/html",
+        body=page.body,
+        headers={
+            name: value
+            for name, value in page.headers.items()
+            if name.lower() not in ("content-length", "content-type")
+        },
     )
 
 

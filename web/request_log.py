@@ -22,7 +22,15 @@ from web import metrics
 log = logging.getLogger("apiserver.access")
 
 SECRET_PARAMETERS = frozenset(
-    {"password", "client_secret", "refresh_token", "access_token", "token", "code"}
+    {
+        "password",
+        "client_secret",
+        "refresh_token",
+        "access_token",
+        "token",
+        "code",
+        "code_verifier",
+    }
 )
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 SECURITY_HEADERS = [

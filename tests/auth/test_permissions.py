@@ -38,6 +38,7 @@ ALLOWED = {
     "team-member": {"alice", "bob", "viewer", "admin", "internal"},
     "team-leader": {"alice", "admin", "internal"},
     "team-leader-or-self": {"alice", "bob", "admin", "internal"},  # the target member is bob
+    "own-authorization": {"alice", "bob", "carol", "viewer", "admin", "internal"},  # one's own
 }
 OWNERS = {"alice", "admin", "internal"}
 SAFE = {"GET", "HEAD", "OPTIONS"}

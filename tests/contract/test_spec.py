@@ -98,8 +98,17 @@ def test_marshmallow_representations_have_exactly_the_spec_fields(name):
 
 def test_every_response_schema_of_the_spec_has_a_representation_or_is_plain():
     """Each named object returned by an operation is produced by a marshmallow schema."""
-    # Produced by oauthlib (TokenResponse) or by storage as RFC 7662 claims, not by models.
-    plain = {"Health", "Problem", "FieldError", "TokenResponse", "Introspection"}
+    # Produced by oauthlib (TokenResponse), by storage as RFC 7662 claims, or by handlers as
+    # RFC 8414 and RFC 9728 metadata, not by models.
+    plain = {
+        "Health",
+        "Problem",
+        "FieldError",
+        "TokenResponse",
+        "Introspection",
+        "AuthorizationServerMetadata",
+        "ProtectedResourceMetadata",
+    }
     schemas = openapi.bundle()["components"]["schemas"]
     returned = {
         ref.rsplit("/", 1)[-1]

@@ -121,7 +121,7 @@ def test_a_new_client_defaults_to_confidential_with_every_scope(client):
     [
         {"default_scopes": ["root:everything"]},
         {"client_type": "secret"},
-        {"grant_types": ["authorization_code"]},
+        {"grant_types": ["implicit"]},
         {"redirect_uris": ["not a uri"]},
         {"client_secret": "i choose"},
         {"default_scopes": "users:read"},
@@ -130,6 +130,45 @@ def test_a_new_client_defaults_to_confidential_with_every_scope(client):
 def test_invalid_registrations_are_400(client, body):
     response = client.post(CLIENTS, json=body, headers=bearer(client))
     assert_problem(response, 400)
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "https://app.example/callback",
+        "https://app.example:8443/cb?tenant=1",
+        "http://127.0.0.1/callback",
+        "http://[::1]:8080/callback",
+        "http://localhost:3000/cb",
+    ],
+)
+def test_a_client_of_the_code_grant_registers_its_redirect_uris(client, uri):
+    body = {"grant_types": ["authorization_code", "refresh_token"], "redirect_uris": [uri]}
+    response = client.post(CLIENTS, json=body, headers=bearer(client))
+    assert response.status_code == 201, response.text
+    assert response.json()["redirect_uris"] == [uri]
+    assert response.json()["grant_types"] == ["authorization_code", "refresh_token"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"grant_types": ["authorization_code"]}, "redirect_uris"),  # none registered
+        (
+            {"redirect_uris": ["http://app.example/callback"]},
+            "redirect_uris.0",
+        ),  # http, not loopback
+        ({"redirect_uris": ["https://a.example/", "http://evil.example/"]}, "redirect_uris.1"),
+    ],
+)
+def test_redirect_uris_a_client_may_not_register_are_422(client, body, field):
+    problem = assert_problem(client.post(CLIENTS, json=body, headers=bearer(client)), 422)
+    assert [error["field"] for error in problem["errors"]] == [field]
+
+
+@pytest.mark.parametrize("uri", ["https://app.example/cb#fragment", "app.example/cb", "ftp://x/y"])
+def test_redirect_uris_that_are_not_absolute_http_uris_without_fragment_are_400(client, uri):
+    assert_problem(client.post(CLIENTS, json={"redirect_uris": [uri]}, headers=bearer(client)), 400)
 
 
 def test_scopes_are_enforced_on_the_clients_api(client):

@@ -162,7 +162,12 @@ def test_a_scope_the_client_may_not_have_is_invalid_scope(client):
         ({"client_id": None}, 401, "invalid_client"),
         ({"client_id": "unknown"}, 401, "invalid_client"),
         ({"client_secret": "wrong"}, 401, "invalid_client"),  # a secret that is sent is checked
-        ({"grant_type": "authorization_code"}, 400, "unsupported_grant_type"),
+        ({"grant_type": "authorization_code"}, 400, "invalid_request"),  # no code
+        (
+            {"grant_type": "urn:ietf:params:oauth:grant-type:device_code"},
+            400,
+            "unsupported_grant_type",
+        ),
         ({"grant_type": "implicit"}, 400, "unsupported_grant_type"),
         ({"grant_type": None}, 400, "invalid_request"),
     ],

@@ -90,3 +90,47 @@ def test_production_accepts_a_real_secret_and_development_needs_none():
     development = Settings.from_env({"ENVIRONMENT": "development"})
     development.check_secret()
     assert development.secret_key == DEVELOPMENT_SECRET
+
+
+def test_the_authorization_code_flow_settings():
+    settings = Settings.from_env(
+        {
+            "ISSUER": "https://auth.example/",
+            "PASSWORD_GRANT": "off",
+            "AUTHORIZATION_CODE_TTL": "30",
+        }
+    )
+    assert settings.issuer == "https://auth.example"  # no trailing slash: `iss` compares exactly
+    assert settings.password_grant is False
+    assert settings.authorization_code_ttl == 30
+    settings.check_issuer()
+
+
+def test_development_defaults_the_issuer_to_this_machine_on_port():
+    assert Settings.from_env({"ENVIRONMENT": "development"}).issuer == "http://127.0.0.1:5000"
+    assert Settings.from_env({"PORT": "8080"}).issuer == "http://127.0.0.1:8080"
+    assert Settings.from_env({}).password_grant is True
+    assert Settings.from_env({}).authorization_code_ttl == 60
+    Settings.from_env({"ENVIRONMENT": "development"}).check_issuer()
+
+
+def test_production_refuses_to_serve_without_an_issuer():
+    with pytest.raises(SettingsError, match="ISSUER"):
+        Settings.from_env({"SECRET_KEY": "x" * 48}).check_issuer()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ISSUER", "auth.example"),
+        ("ISSUER", "ftp://auth.example"),
+        ("ISSUER", "https://auth.example/?tenant=1"),
+        ("ISSUER", "https://auth.example/#top"),
+        ("PASSWORD_GRANT", "sometimes"),
+        ("AUTHORIZATION_CODE_TTL", "0"),
+        ("AUTHORIZATION_CODE_TTL", "601"),
+    ],
+)
+def test_bad_authorization_code_flow_settings_are_refused(name, value):
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})

@@ -15,6 +15,7 @@ VALUES = {
     "client_id": "documentation", "client_type": "public", "user_id": 7,
     "default_scopes": ["users:read"], "redirect_uris": [], "grant_types": ["password"],
     "client_secret": "s3cret", "is_leader": True, "user": {"id": 7, "username": "ada"},
+    "scopes": ["users:read"], "owner": "ada",
 }  # fmt: skip
 
 

@@ -111,3 +111,22 @@ def test_cors_preflight_from_an_allowed_origin(settings, database):
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == "https://app.example"
     assert "POST" in response.headers["access-control-allow-methods"]
+
+
+def test_the_sign_in_pages_never_send_cors_headers(settings, database):
+    """RFC 9700 §2.6: no CORS at the authorization endpoint, whatever CORS_ORIGINS says."""
+    import dataclasses
+
+    from app import create_app
+
+    app = create_app(dataclasses.replace(settings, cors_origins=("https://app.example",)))
+    with app.test_client() as client:
+        origin = {"Origin": "https://app.example"}
+        page = client.get("/auth/oauth2/authorize?client_id=x", headers=origin)
+        preflight = client.options(
+            "/auth/oauth2/authorize", headers={**origin, "Access-Control-Request-Method": "POST"}
+        )
+        api = client.get("/health/live", headers=origin)
+    assert "access-control-allow-origin" not in page.headers
+    assert "access-control-allow-origin" not in preflight.headers
+    assert api.headers["access-control-allow-origin"] == "https://app.example"

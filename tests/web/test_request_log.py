@@ -80,3 +80,11 @@ def test_one_json_access_log_line_per_request_without_secrets(client, people, de
 
     line = json.loads(JsonFormatter().format(records[-1]))
     assert line["operation_id"] == "get_user" and line["level"] == "INFO"
+
+
+def test_codes_and_verifiers_in_query_strings_are_redacted():
+    from web.request_log import redacted_query
+
+    assert redacted_query("code=abc&code_verifier=def&state=xyz") == (
+        "code=%5Bredacted%5D&code_verifier=%5Bredacted%5D&state=xyz"
+    )
