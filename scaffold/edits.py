@@ -158,7 +158,7 @@ def permissions(text: str, n: Names) -> str:
 
 
 def event_loop_operations(text: str, n: Names) -> str:
-    """web/resolver.py: the item and list reads join EVENT_LOOP_OPERATIONS (SQLite only)."""
+    """web/resolver.py: the item and list reads join EVENT_LOOP_OPERATIONS."""
     path = "web/resolver.py"
     lines = text.splitlines(keepends=True)
     start = _index(lines, r"^EVENT_LOOP_OPERATIONS = frozenset\($", path, "EVENT_LOOP_OPERATIONS")

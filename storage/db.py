@@ -209,11 +209,6 @@ def settings() -> Settings:
     return _settings
 
 
-def is_embedded() -> bool:
-    """True for SQLite: queries run inside this process and never wait on a network."""
-    return engine().dialect.name == "sqlite"
-
-
 def engine() -> Engine:
     if _engine is None:
         raise RuntimeError("storage.db.configure(settings) has not been called")
