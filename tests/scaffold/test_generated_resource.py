@@ -16,8 +16,8 @@ from tests.scaffold.conftest import copy_of_the_source_tree
 
 pytestmark = [pytest.mark.scaffold, pytest.mark.no_cover]
 
-RESOURCES = ("widgets", "quarterly_financial_summaries")
-SELECTED = "widget or quarterly_financial_summar"
+RESOURCES = ("example_widgets", "quarterly_financial_summaries")
+SELECTED = "example_widget or quarterly_financial_summar"
 
 
 def run(tree, *command, **environment):
@@ -63,16 +63,16 @@ def test_the_contract_stays_lint_clean_and_serves_the_new_paths(scaffolded):
     lint = run(tree, "-m", "cli", "openapi", "lint")
     assert lint.returncode == 0, lint.stdout + lint.stderr
     bundle = run(tree, "-m", "cli", "openapi", "bundle")
-    assert '"/api/v1/widgets/{widget_id}"' in bundle.stdout
+    assert '"/api/v1/example_widgets/{example_widget_id}"' in bundle.stdout
     assert '"quarterly_financial_summaries:write"' in bundle.stdout
 
 
 def test_a_second_scaffold_of_a_resource_is_refused(scaffolded):
     tree, _ = scaffolded
-    again = run(tree, "-m", "cli", "scaffold", "widgets")
+    again = run(tree, "-m", "cli", "scaffold", "example_widgets")
     assert again.returncode == 2
     assert again.stderr.strip().endswith(
-        "clashes with an existing resource: the tag widgets exists"
+        "clashes with an existing resource: the tag example_widgets exists"
     )
 
 
