@@ -28,7 +28,7 @@ setup(
         "openapi": ["*.yaml", "paths/*.yaml", "components/*.yaml"],
         "migrations": ["script.py.mako", "versions/*.py"],
         "scaffold": ["templates/*.j2"],
-        "web": ["templates/*.html"],
+        "web": ["templates/*.html", "*.lua"],
     },
     data_files=[("share/apiserver", ["alembic.ini"])],
     install_requires=[

@@ -12,7 +12,7 @@ import weakref
 from collections.abc import Awaitable, Iterator
 
 from psycopg import pq
-from sqlalchemy import Connection, Engine, create_engine, event, exc, text, update
+from sqlalchemy import Connection, Engine, Row, create_engine, event, exc, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.util import await_, greenlet_spawn
@@ -30,6 +30,9 @@ _UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
 SessionFactory = sessionmaker(expire_on_commit=False)
 
 _engine: Engine | None = None
+# The threads' reads (``reading``) on PostgreSQL: the same pool, each statement in autocommit, so
+# a read is one round trip, not BEGIN, the query and ROLLBACK (three). SQLite: the engine itself.
+_reading_engine: Engine | None = None
 # The event loop's connections, in pools of their own. Code on the loop runs inside a greenlet
 # (``run_on_the_loop``, SQLAlchemy's asyncio bridge). On PostgreSQL a pool holds psycopg's async
 # connections, so a query suspends its greenlet and the loop serves other requests while it
@@ -186,7 +189,7 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
 
 def configure(settings: Settings) -> Engine:
     """Create the engine for ``settings.database_url`` and bind the session factory to it."""
-    global _engine, _sqlite_loop_engine, _settings
+    global _engine, _reading_engine, _sqlite_loop_engine, _settings
     for engine_in_use in (_engine, _sqlite_loop_engine):
         if engine_in_use is not None:
             engine_in_use.dispose()
@@ -195,9 +198,13 @@ def configure(settings: Settings) -> Engine:
             _loop_pools.popitem()[1].close_now()
     _settings = settings
     _engine = make_engine(settings.database_url, settings)
-    _sqlite_loop_engine = None
+    _reading_engine, _sqlite_loop_engine = _engine, None
     if _engine.dialect.name == "sqlite":
         _sqlite_loop_engine = make_engine(settings.database_url, settings, for_the_loop=True)
+    else:
+        # psycopg switches autocommit on the client: the switch, and its reset when the pool
+        # takes the connection back, cost no round trip.
+        _reading_engine = _engine.execution_options(isolation_level="AUTOCOMMIT")
     SessionFactory.configure(bind=_engine)
     return _engine
 
@@ -260,12 +267,14 @@ def wait_for(awaitable: Awaitable[T]) -> T:
     return await_(awaitable)
 
 
-def _bind() -> Engine | Connection:
+def _bind(*, reading: bool = False) -> Engine | Connection:
     """What this thread works through: the configured engine (tests: one connection), or on the
-    event loop, the loop's own pool."""
+    event loop, the loop's own pool; ``reading``, the threads' autocommit view of the engine."""
     bind = SessionFactory.kw["bind"]
     if isinstance(bind, Engine) and on_the_event_loop():
         return _loop_engine()
+    if reading and bind is _engine:
+        return _reading_engine
     return bind
 
 
@@ -280,10 +289,12 @@ def transaction() -> Iterator[Session]:
 def reading() -> Iterator[Connection]:
     """A connection for read-only Core queries: no ORM session to build, nothing to commit.
 
-    The hot read paths (the token check of every request, list pages) use it; anything that
-    writes uses ``transaction``.
+    The hot read paths (the token check of every request, list pages, permission rules, the read
+    before a patch) use it; anything that writes uses ``transaction``. Each statement stands on
+    its own (autocommit on PostgreSQL): a read that needs several statements to agree with each
+    other belongs in a ``transaction``.
     """
-    bind = _bind()
+    bind = _bind(reading=True)
     with _database_errors():
         if isinstance(bind, Connection):  # tests: the connection every session of a test shares
             yield bind
@@ -292,19 +303,22 @@ def reading() -> Iterator[Connection]:
             yield connection
 
 
-def update_versioned(session: Session, model, row_id: int, version: int, values: dict) -> bool:
-    """``UPDATE ... WHERE id = :id AND version = :version``, bumping the version and ``updated``.
+def update_versioned(
+    session: Session, model, row_id: int, version: int, values: dict
+) -> Row | None:
+    """``UPDATE ... WHERE id = :id AND version = :version``, bumping the version and ``updated``;
+    the row as written (RETURNING: no second query).
 
-    False when the row has moved on since ``version`` was read: the check is in the UPDATE
+    None when the row has moved on since ``version`` was read: the check is in the UPDATE
     itself, so of concurrent writers exactly one wins each version.
     """
-    result = session.execute(
+    return session.execute(
         update(model)
         .where(model.id == row_id, model.version == version)
         .values(**values, version=version + 1, updated=clock.now())
+        .returning(*model.__table__.columns)
         .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+    ).first()
 
 
 def ping() -> None:

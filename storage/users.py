@@ -131,12 +131,12 @@ def update_user(
     """
     try:
         with transaction() as session:
-            if not update_versioned(session, User, user_id, version, values):
-                if expected:
-                    raise PreconditionFailed(f"user {user_id} changed while it was being patched")
-                return None
-            user = session.get(User, user_id, populate_existing=True)
-            return representations.user.dump(user), user.version
+            row = update_versioned(session, User, user_id, version, values)
+        if row is None:
+            if expected:
+                raise PreconditionFailed(f"user {user_id} changed while it was being patched")
+            return None
+        return representations.user.dump(row._mapping), row.version
     except IntegrityError:
         raise_if_taken(email=values.get("email"), exclude=user_id)
         raise

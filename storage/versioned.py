@@ -8,17 +8,18 @@ from __future__ import annotations
 from marshmallow import Schema
 from sqlalchemy import delete, select
 
-from storage.db import transaction, update_versioned
+from storage.db import reading, transaction, update_versioned
 from storage.errors import NotFound, PreconditionFailed
 
 
 def get(model, row_id: int, schema: Schema, what: str) -> tuple[dict, int]:
     """The row as ``schema`` dumps it, and its version. ``what`` names it in errors: "team 7"."""
-    with transaction() as session:
-        row = session.get(model, row_id)
-        if row is None:
-            raise NotFound(f"{what} does not exist")
-        return schema.dump(row), row.version
+    table = model.__table__
+    with reading() as connection:
+        row = connection.execute(select(table).where(table.c.id == row_id)).first()
+    if row is None:
+        raise NotFound(f"{what} does not exist")
+    return schema.dump(row._mapping), row.version
 
 
 def update(
@@ -27,9 +28,9 @@ def update(
     """Write ``changes`` if the row is still at ``version``: the row and its new version.
     Otherwise None (the caller patches again), or 412 when the version came from If-Match."""
     with transaction() as session:
-        if update_versioned(session, model, row_id, version, changes):
-            row = session.get(model, row_id, populate_existing=True)
-            return schema.dump(row), row.version
+        row = update_versioned(session, model, row_id, version, changes)
+    if row is not None:
+        return schema.dump(row._mapping), row.version
     if expected:
         raise PreconditionFailed(f"{what} changed while it was being patched")
     return None

@@ -14,12 +14,14 @@ import contextvars
 import dataclasses
 import logging
 import math
+import pathlib
 import time
 import weakref
 
+import redis
 import redis.asyncio
-from limits import aio, parse
-from limits.storage import storage_from_string
+from limits import RateLimitItem, WindowStats, parse
+from limits.storage import RedisStorage, storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
 
 from config import RATE_FIELDS, Settings
@@ -45,10 +47,12 @@ class _State:
     enabled = False
     limiter: SlidingWindowCounterRateLimiter | None = None
     redis_url = ""
-    # The event loops' limiters and their Redis connection pools (an asyncio Redis connection
-    # belongs to the loop that opened it), and the pools of limiters that a new configuration
-    # replaced: each loop closes its own pools when it ends (close_loop_connections).
-    loop_limiters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    # With Redis, counting is SLIDING_WINDOW_HIT, run by a synchronous client in threads and by
+    # an asyncio client on each event loop (an asyncio Redis connection belongs to the loop that
+    # opened it). The pools of loop clients that a new configuration replaced are kept until
+    # their loop ends: each loop closes its own (close_loop_connections).
+    hit_script: redis.commands.core.Script | None = None
+    loop_hit_scripts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
     replaced_pools: list[tuple[asyncio.AbstractEventLoop, object]] = []
     rates: dict = {}
     max_body_bytes = 1024 * 1024
@@ -64,31 +68,32 @@ def configure(settings: Settings) -> None:
         field.removeprefix("rate_limit_"): parse(getattr(settings, field)) for field in RATE_FIELDS
     }
     _state.redis_url = settings.redis_url
-    _state.replaced_pools += [(loop, pool) for loop, (_, pool) in _state.loop_limiters.items()]
-    _state.loop_limiters = weakref.WeakKeyDictionary()
-    storage = (
-        storage_from_string(settings.redis_url, **REDIS_TIMEOUTS)
-        if settings.redis_url
-        else storage_from_string("memory://")
-    )
+    _state.replaced_pools += [(loop, pool) for loop, (_, pool) in _state.loop_hit_scripts.items()]
+    _state.loop_hit_scripts = weakref.WeakKeyDictionary()
+    _state.hit_script = None
+    if settings.redis_url:
+        storage = storage_from_string(settings.redis_url, **REDIS_TIMEOUTS)
+        client = redis.Redis.from_url(settings.redis_url, **REDIS_TIMEOUTS)
+        _state.hit_script = client.register_script(SLIDING_WINDOW_HIT)
+    else:
+        storage = storage_from_string("memory://")
     _state.limiter = SlidingWindowCounterRateLimiter(storage)
 
 
 # A Redis that does not answer must cost a request one second at most (then fail open).
 REDIS_TIMEOUTS = {"socket_timeout": 1, "socket_connect_timeout": 1}
 
+SLIDING_WINDOW_HIT = (pathlib.Path(__file__).parent / "sliding_window_hit.lua").read_text()
 
-def _loop_limiter() -> aio.strategies.SlidingWindowCounterRateLimiter:
-    """The running loop's limiter over the same Redis keys and scripts as the threads' one."""
+
+def _loop_hit_script() -> redis.commands.core.AsyncScript:
+    """SLIDING_WINDOW_HIT for the running loop, on a Redis connection pool of its own."""
     loop = asyncio.get_running_loop()
-    if loop not in _state.loop_limiters:
+    if loop not in _state.loop_hit_scripts:
         pool = redis.asyncio.ConnectionPool.from_url(_state.redis_url, **REDIS_TIMEOUTS)
-        storage = storage_from_string(
-            f"async+{_state.redis_url}", implementation="redispy", connection_pool=pool
-        )
-        limiter = aio.strategies.SlidingWindowCounterRateLimiter(storage)
-        _state.loop_limiters[loop] = (limiter, pool)
-    return _state.loop_limiters[loop][0]
+        script = redis.asyncio.Redis(connection_pool=pool).register_script(SLIDING_WINDOW_HIT)
+        _state.loop_hit_scripts[loop] = (script, pool)
+    return _state.loop_hit_scripts[loop][0]
 
 
 async def close_loop_connections() -> None:
@@ -98,27 +103,53 @@ async def close_loop_connections() -> None:
     _state.replaced_pools = [
         (owner, pool) for owner, pool in _state.replaced_pools if owner is not loop
     ]
-    if loop in _state.loop_limiters:
-        pools.append(_state.loop_limiters.pop(loop)[1])
+    if loop in _state.loop_hit_scripts:
+        pools.append(_state.loop_hit_scripts.pop(loop)[1])
     for pool in pools:
         await pool.disconnect()
 
 
-async def _hit_and_read(limiter, item, kind: str, key: str):
-    return await limiter.hit(item, kind, key), await limiter.get_window_stats(item, kind, key)
-
-
-def _counted(item, kind: str, key: str):
+def _counted(item: RateLimitItem, kind: str, key: str) -> tuple[bool, WindowStats]:
     """Count one event; whether it was allowed, and the window after it.
 
-    Handlers that run on the event loop (web.resolver) wait for Redis there, suspended like
-    their queries; in threads, the synchronous client waits. The in-memory store is one
-    synchronous limiter for both: it never waits, and one store keeps one count.
+    With Redis, one round trip (SLIDING_WINDOW_HIT). Handlers that run on the event loop
+    (web.resolver) wait for it there, suspended like their queries; in threads, the synchronous
+    client waits. The in-memory store is one synchronous limiter for both: it never waits, and
+    one store keeps one count.
     """
-    if _state.redis_url and db.on_the_event_loop():
-        return db.wait_for(_hit_and_read(_loop_limiter(), item, kind, key))
-    allowed = _state.limiter.hit(item, kind, key)
-    return allowed, _state.limiter.get_window_stats(item, kind, key)
+    if not _state.redis_url:
+        allowed = _state.limiter.hit(item, kind, key)
+        return allowed, _state.limiter.get_window_stats(item, kind, key)
+    keys, args = _window_keys(item, kind, key), [item.amount, item.get_expiry(), 1]
+    if db.on_the_event_loop():
+        result = db.wait_for(_loop_hit_script()(keys=keys, args=args))
+    else:
+        result = _state.hit_script(keys=keys, args=args)
+    allowed, previous, previous_ttl, current, current_ttl = (int(value) for value in result)
+    return bool(allowed), _window_stats(item, previous, previous_ttl, current, current_ttl)
+
+
+def _window_keys(item: RateLimitItem, kind: str, key: str) -> list[str]:
+    """The previous and current windows' keys, as limits' Redis storage names them (its
+    sliding window counter's documented layout: ``{key}`` and ``{key}/-1``, under LIMITS:)."""
+    current = f"{RedisStorage.PREFIX}:{{{item.key_for(kind, key)}}}"
+    return [f"{current}/-1", current]
+
+
+def _window_stats(
+    item: RateLimitItem, previous: int, previous_ttl: int, current: int, current_ttl: int
+) -> WindowStats:
+    """What limits' get_window_stats makes of the same window (counts, TTLs in ms): the quota
+    left after the weighted count, and when the next unit of it comes back."""
+    window = item.get_expiry()
+    previous_left, current_left = previous_ttl / 1000, current_ttl / 1000
+    remaining = max(0, item.amount - math.floor(previous * previous_left / window + current))
+    now = time.time()
+    if not (previous or current):
+        return WindowStats(now, remaining)
+    previous_reset = previous_left % (window / previous) if previous else math.inf
+    current_reset = current_left % window if current else math.inf
+    return WindowStats(now + min(previous_reset, current_reset), remaining)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,10 +191,8 @@ def _record(kind: str, stats, allowed: bool) -> Reading:
 
 # Storage round trips (with Redis each is one network round trip running one Lua script; in
 # memory none):
-# - hit(): two, allowed or refused. limiter.hit() runs acquire_sliding_window.lua, which answers
-#   only allowed or not (limits 5.8 has no hit that returns the window); get_window_stats() runs
-#   sliding_window.lua for the remaining quota and the reset time (the headers, Retry-After).
-#   One pipeline for both would need the library's private script handles and key layout.
+# - hit(): one, allowed or refused: SLIDING_WINDOW_HIT counts and reads the window (the headers,
+#   Retry-After). limits 5.8 takes two for that: its hit() answers only allowed or not.
 # - check(): one. get_window_stats() alone decides, as limiter.test() would (test's "weighted
 #   count < quota" is "remaining >= 1"), so the verdict and the numbers come in one trip.
 

@@ -167,3 +167,14 @@ def test_the_event_loop_reads_each_statement_on_its_own_and_cannot_write(postgre
 
     with pytest.raises(exc.InternalError, match="read-only transaction"):
         asyncio.run(db.run_on_the_loop(write))
+
+
+@pytest.mark.needs("postgresql")
+def test_reads_in_threads_are_a_statement_each_and_leave_transactions_whole(postgresql_engine):
+    with db.reading() as connection:
+        assert connection.connection.driver_connection.autocommit  # no BEGIN, no ROLLBACK
+        reader = backend_pid(connection)
+    with db.transaction() as session:
+        connection = session.connection()
+        assert backend_pid(connection) == reader  # the same pooled connection...
+        assert not connection.connection.driver_connection.autocommit  # ...in a transaction

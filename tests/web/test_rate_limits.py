@@ -10,6 +10,7 @@ real ``apiserver serve`` as well.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import re
@@ -20,10 +21,17 @@ import httpx
 import pytest
 
 from tests.helpers import assert_problem, auth, away_from_a_minute_boundary, password_grant
+from storage import db
 from tests.servers import apiserver, running_server, server_env
 from web import rate_limits as limits
 
-pytestmark = pytest.mark.needs("redis", tests=["test_counters_in_redis_are_shared_by_every_node"])
+pytestmark = pytest.mark.needs(
+    "redis",
+    tests=[
+        "test_counters_in_redis_are_shared_by_every_node",
+        "test_one_round_trip_counts_where_the_limits_library_reads",
+    ],
+)
 
 
 @pytest.fixture
@@ -205,6 +213,34 @@ def test_counters_in_redis_are_shared_by_every_node(client, people, rate_limits)
     assert [state["r"] for state in states] == [4, 3, 2, 1, 0, 0]
     # Even the first, whose key Redis had just created (limits then reads a reset of 0 s).
     assert all(1 <= state["t"] <= 60 for state in states), states
+
+
+def test_one_round_trip_counts_where_the_limits_library_reads(rate_limits):
+    """A hit in Redis is one script (web/sliding_window_hit.lua) over limits' own keys: limits'
+    reads (check(), another version's limiter) see each count and agree on what is left and
+    when it comes back, whether the count came from a thread or from the event loop."""
+    rate_limits(redis_url="redis://127.0.0.1:6379/15")
+    library = limits._state.limiter
+    library.storage.reset()
+    item = limits._state.rates["per_token"]  # 5/minute
+    key = uuid.uuid4().hex
+
+    async def on_the_loop():
+        try:
+            return await db.run_on_the_loop(limits._counted, item, "per_token", key)
+        finally:
+            await limits.close_loop_connections()
+
+    counted = [limits._counted(item, "per_token", key) for _ in range(3)]
+    counted += [asyncio.run(on_the_loop()) for _ in range(3)]
+
+    assert [allowed for allowed, _ in counted] == [True] * 5 + [False]
+    assert [stats.remaining for _, stats in counted] == [4, 3, 2, 1, 0, 0]
+    read = library.get_window_stats(item, "per_token", key)
+    assert read.remaining == 0
+    assert abs(read.reset_time - counted[-1][1].reset_time) < 1
+    assert library.hit(item, "per_token", key) is False
+    assert library.test(item, "per_token", key) is False
 
 
 def test_an_unreachable_limiter_store_lets_requests_through(client, people, rate_limits, caplog):
