@@ -140,6 +140,7 @@ class Settings:
     db_max_overflow: int = 20
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 1024 * 1024
+    max_concurrent_reads: int = 8
     rate_limits: bool = True
     redis_url: str = ""
     rate_limit_token_ip: str = "60/minute"
@@ -184,6 +185,9 @@ class Settings:
             cors_origins=as_origins("CORS_ORIGINS", get("CORS_ORIGINS", "")),
             max_body_bytes=as_int(
                 "MAX_BODY_BYTES", get("MAX_BODY_BYTES", str(1024 * 1024)), 1024, 1 << 30
+            ),
+            max_concurrent_reads=as_int(
+                "MAX_CONCURRENT_READS", get("MAX_CONCURRENT_READS", "8"), 0, 100_000
             ),
             rate_limits=as_bool("RATE_LIMITS", get("RATE_LIMITS", "on")),
             redis_url=get("REDIS_URL", ""),

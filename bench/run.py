@@ -236,6 +236,8 @@ def drive(base: str, pid: int, scripts: dict, names: list[str], args) -> dict:
     results = {}
     for name in names:
         time.sleep(1)
+        if args.warmup:  # unmeasured: every server opens its connections and fills its caches
+            run_wrk(base, scripts[name], args.warmup, args.connections)
         with MemorySampler(pid) as memory:
             results[name] = run_wrk(base, scripts[name], args.duration, args.connections)
         results[name]["peak_rss_mb_per_worker"] = memory.peak_mb()
@@ -363,6 +365,12 @@ def main() -> int:
         help="redis: also serve W1 and W2 with rate limits counted in Redis (--redis-url)",
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=3,
+        help="seconds of each workload before it is measured, unmeasured; 0: none",
+    )
     parser.add_argument("--output", default=str(PROJECT / "bench" / "results.json"))
     args = parser.parse_args()
     if shutil.which("wrk") is None:
