@@ -46,6 +46,7 @@ def test_every_variable_is_read():
             "DB_POOL_SIZE": "3",
             "DB_MAX_OVERFLOW": "0",
             "CORS_ORIGINS": "https://a.example, http://localhost:3000/",
+            "MAX_CONCURRENT_READS": "0",
         }
     )
 
@@ -59,6 +60,7 @@ def test_every_variable_is_read():
     assert (settings.access_token_ttl, settings.refresh_token_ttl) == (600, 86400)
     assert (settings.db_pool_size, settings.db_max_overflow) == (3, 0)
     assert settings.cors_origins == ("https://a.example", "http://localhost:3000")
+    assert settings.max_concurrent_reads == 0
 
 
 @pytest.mark.parametrize(
@@ -71,6 +73,7 @@ def test_every_variable_is_read():
         ("VALIDATE_RESPONSES", "maybe"),
         ("SIGNUP", "closed"),
         ("DB_POOL_SIZE", "0"),
+        ("MAX_CONCURRENT_READS", "-1"),
         ("CORS_ORIGINS", "example.com"),
     ],
 )

@@ -20,8 +20,8 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from tests.helpers import assert_problem, auth, away_from_a_minute_boundary, password_grant
 from storage import db
+from tests.helpers import assert_problem, auth, away_from_a_minute_boundary, password_grant
 from tests.servers import apiserver, running_server, server_env
 from web import rate_limits as limits
 
