@@ -267,13 +267,13 @@ def wait_for(awaitable: Awaitable[T]) -> T:
     return await_(awaitable)
 
 
-def _bind(*, reading: bool = False) -> Engine | Connection:
+def _bind(*, autocommit: bool = False) -> Engine | Connection:
     """What this thread works through: the configured engine (tests: one connection), or on the
-    event loop, the loop's own pool; ``reading``, the threads' autocommit view of the engine."""
+    event loop, the loop's own pool; ``autocommit``, the threads' autocommit view of the engine."""
     bind = SessionFactory.kw["bind"]
     if isinstance(bind, Engine) and on_the_event_loop():
         return _loop_engine()
-    if reading and bind is _engine:
+    if autocommit and bind is _engine:
         return _reading_engine
     return bind
 
@@ -294,7 +294,7 @@ def reading() -> Iterator[Connection]:
     its own (autocommit on PostgreSQL): a read that needs several statements to agree with each
     other belongs in a ``transaction``.
     """
-    bind = _bind(reading=True)
+    bind = _bind(autocommit=True)
     with _database_errors():
         if isinstance(bind, Connection):  # tests: the connection every session of a test shares
             yield bind
@@ -303,8 +303,28 @@ def reading() -> Iterator[Connection]:
             yield connection
 
 
+@contextlib.contextmanager
+def one_statement() -> Iterator[Connection]:
+    """A connection for a write that is a whole transaction in one statement, such as
+    ``update_versioned``'s: on PostgreSQL in autocommit, so the statement is its own
+    transaction and costs one round trip instead of three (BEGIN, the statement, COMMIT).
+    Commits when the block ends, rolls back if it raises. One statement only: two would be two
+    transactions; anything more uses ``transaction``. Never on the event loop (its connections
+    refuse writes).
+    """
+    bind = _bind(autocommit=True)
+    with _database_errors():
+        if isinstance(bind, Connection):  # tests: a savepoint, as transaction() makes there
+            with bind.begin_nested():
+                yield bind
+            return
+        with bind.connect() as connection:
+            yield connection
+            connection.commit()  # SQLite's transaction; on PostgreSQL there is none to end
+
+
 def update_versioned(
-    session: Session, model, row_id: int, version: int, values: dict
+    connection: Connection | Session, model, row_id: int, version: int, values: dict
 ) -> Row | None:
     """``UPDATE ... WHERE id = :id AND version = :version``, bumping the version and ``updated``;
     the row as written (RETURNING: no second query).
@@ -312,7 +332,7 @@ def update_versioned(
     None when the row has moved on since ``version`` was read: the check is in the UPDATE
     itself, so of concurrent writers exactly one wins each version.
     """
-    return session.execute(
+    return connection.execute(
         update(model)
         .where(model.id == row_id, model.version == version)
         .values(**values, version=version + 1, updated=clock.now())

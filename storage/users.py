@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models import User
 from storage import representations
-from storage.db import transaction, update_versioned
+from storage.db import one_statement, transaction, update_versioned
 from storage.errors import Conflict, NotFound, PreconditionFailed
 
 
@@ -130,8 +130,8 @@ def update_user(
     from If-Match. A taken email is 409 either way.
     """
     try:
-        with transaction() as session:
-            row = update_versioned(session, User, user_id, version, values)
+        with one_statement() as connection:
+            row = update_versioned(connection, User, user_id, version, values)
         if row is None:
             if expected:
                 raise PreconditionFailed(f"user {user_id} changed while it was being patched")

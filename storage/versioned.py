@@ -8,7 +8,7 @@ from __future__ import annotations
 from marshmallow import Schema
 from sqlalchemy import delete, select
 
-from storage.db import reading, transaction, update_versioned
+from storage.db import one_statement, reading, transaction, update_versioned
 from storage.errors import NotFound, PreconditionFailed
 
 
@@ -27,8 +27,8 @@ def update(
 ) -> tuple[dict, int] | None:
     """Write ``changes`` if the row is still at ``version``: the row and its new version.
     Otherwise None (the caller patches again), or 412 when the version came from If-Match."""
-    with transaction() as session:
-        row = update_versioned(session, model, row_id, version, changes)
+    with one_statement() as connection:
+        row = update_versioned(connection, model, row_id, version, changes)
     if row is not None:
         return schema.dump(row._mapping), row.version
     if expected:

@@ -178,3 +178,41 @@ def test_reads_in_threads_are_a_statement_each_and_leave_transactions_whole(post
         connection = session.connection()
         assert backend_pid(connection) == reader  # the same pooled connection...
         assert not connection.connection.driver_connection.autocommit  # ...in a transaction
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path):
+    """Storage configured with a SQLite file of its own (not the tests' shared connection)."""
+    previous = db._settings
+    url = f"sqlite:///{tmp_path / 'own.db'}"
+    db.configure(Settings(environment="development", database_url=url, secret_key="x" * 32))
+    try:
+        yield db.engine()
+    finally:
+        db.engine().dispose()
+        if previous is not None:
+            db.configure(previous)
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.needs("postgresql"))]
+)
+def own_engine(request):
+    return request.getfixturevalue(f"{request.param}_engine")
+
+
+def test_a_one_statement_write_is_committed_and_a_failed_one_leaves_nothing(own_engine):
+    with own_engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE counted (n INTEGER CHECK (n < 10))")
+        connection.exec_driver_sql("INSERT INTO counted VALUES (1)")
+
+    with db.one_statement() as connection:
+        if connection.dialect.name == "postgresql":
+            # The statement is its own transaction: no BEGIN, no COMMIT round trip.
+            assert connection.connection.driver_connection.autocommit
+        connection.execute(text("UPDATE counted SET n = n + 1"))
+    with pytest.raises(exc.IntegrityError), db.one_statement() as connection:
+        connection.execute(text("UPDATE counted SET n = n + 100"))
+
+    with create_engine(own_engine.url, poolclass=NullPool).connect() as outside:
+        assert outside.exec_driver_sql("SELECT n FROM counted").scalar() == 2
