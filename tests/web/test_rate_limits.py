@@ -14,6 +14,8 @@ import asyncio
 import dataclasses
 import json
 import re
+import socket
+import time
 import uuid
 from urllib.parse import urlencode
 
@@ -248,6 +250,35 @@ def test_an_unreachable_limiter_store_lets_requests_through(client, people, rate
     response = client.get("/api/v1/users/me", headers=auth(people["alice"]))
     assert response.status_code == 200
     assert "ratelimit" not in response.headers and "ratelimit-policy" not in response.headers
+    assert any("rate limiter unavailable" in record.message for record in caplog.records)
+
+
+@pytest.fixture
+def silent_redis():
+    """A TCP port that accepts connections (the kernel's backlog) and never answers: a Redis
+    that hangs, not one that is down."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+    listener.close()
+
+
+@pytest.mark.parametrize(
+    "request_counted",
+    [
+        lambda client, people: client.get("/api/v1/users/me", headers=auth(people["alice"])),
+        lambda client, people: sign_up(client),
+    ],
+    ids=["on the event loop", "in a thread"],
+)
+def test_a_limiter_store_that_hangs_costs_a_request_a_second_at_most(
+    client, people, rate_limits, silent_redis, caplog, request_counted
+):
+    rate_limits(redis_url=silent_redis)
+    started = time.monotonic()
+    response = request_counted(client, people)
+    assert response.status_code in (200, 201)
+    assert time.monotonic() - started < 2.5  # one second of waiting, then the request goes on
+    assert "ratelimit" not in response.headers
     assert any("rate limiter unavailable" in record.message for record in caplog.records)
 
 
