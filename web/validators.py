@@ -53,7 +53,24 @@ def validate_document(validator: Draft4Validator, document: t.Any, prefix: str =
         raise invalid_fields("request body", errors)
 
 
+# Parameter and body schemas live as long as the app (Connexion hands the body validator the
+# same schema dict on every request): one validator each, not one per request. Each entry keeps
+# its schema alive, so no other object can take its id.
+_VALIDATORS: dict[tuple[int, type], tuple[dict, Draft4Validator]] = {}
+
+
+def _validator_for(schema: dict, kind: type = Draft4Validator) -> Draft4Validator:
+    key = (id(schema), kind)
+    if key not in _VALIDATORS:
+        _VALIDATORS[key] = (schema, kind(schema, format_checker=Draft4Validator.FORMAT_CHECKER))
+    return _VALIDATORS[key][1]
+
+
 class JSONBodyValidator(JSONRequestBodyValidator):
+    @property
+    def _validator(self) -> Draft4Validator:
+        return _validator_for(self._schema, Draft4RequestValidator)
+
     async def _parse(self, stream, scope):
         raw = b"".join([chunk async for chunk in stream])
         try:
@@ -116,18 +133,6 @@ class FormValidator(_FormValidationMixin, FormDataValidator):
 
 class MultiPartFormValidator(_FormValidationMixin, MultiPartFormDataValidator):
     pass
-
-
-# Parameter schemas live as long as the app: one validator each, not one per request. Each
-# entry keeps its schema alive, so no other object can take its id.
-_VALIDATORS: dict[int, tuple[dict, Draft4Validator]] = {}
-
-
-def _validator_for(schema: dict) -> Draft4Validator:
-    if id(schema) not in _VALIDATORS:
-        validator = Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
-        _VALIDATORS[id(schema)] = (schema, validator)
-    return _VALIDATORS[id(schema)][1]
 
 
 class ParametersValidator(ParameterValidator):
