@@ -30,9 +30,10 @@ _UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
 SessionFactory = sessionmaker(expire_on_commit=False)
 
 _engine: Engine | None = None
-# The threads' reads (``reading``) on PostgreSQL: the same pool, each statement in autocommit, so
-# a read is one round trip, not BEGIN, the query and ROLLBACK (three). SQLite: the engine itself.
-_reading_engine: Engine | None = None
+# The threads' reads (``reading``) and one-statement writes (``one_statement``) on PostgreSQL: the
+# same pool, each statement in autocommit, so a read is one round trip, not BEGIN, the query and
+# ROLLBACK (three). SQLite: the engine itself.
+_autocommit_engine: Engine | None = None
 # The event loop's connections, in pools of their own. Code on the loop runs inside a greenlet
 # (``run_on_the_loop``, SQLAlchemy's asyncio bridge). On PostgreSQL a pool holds psycopg's async
 # connections, so a query suspends its greenlet and the loop serves other requests while it
@@ -189,7 +190,7 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
 
 def configure(settings: Settings) -> Engine:
     """Create the engine for ``settings.database_url`` and bind the session factory to it."""
-    global _engine, _reading_engine, _sqlite_loop_engine, _settings
+    global _engine, _autocommit_engine, _sqlite_loop_engine, _settings
     for engine_in_use in (_engine, _sqlite_loop_engine):
         if engine_in_use is not None:
             engine_in_use.dispose()
@@ -198,13 +199,13 @@ def configure(settings: Settings) -> Engine:
             _loop_pools.popitem()[1].close_now()
     _settings = settings
     _engine = make_engine(settings.database_url, settings)
-    _reading_engine, _sqlite_loop_engine = _engine, None
+    _autocommit_engine, _sqlite_loop_engine = _engine, None
     if _engine.dialect.name == "sqlite":
         _sqlite_loop_engine = make_engine(settings.database_url, settings, for_the_loop=True)
     else:
         # psycopg switches autocommit on the client: the switch, and its reset when the pool
         # takes the connection back, cost no round trip.
-        _reading_engine = _engine.execution_options(isolation_level="AUTOCOMMIT")
+        _autocommit_engine = _engine.execution_options(isolation_level="AUTOCOMMIT")
     SessionFactory.configure(bind=_engine)
     return _engine
 
@@ -274,7 +275,7 @@ def _bind(*, autocommit: bool = False) -> Engine | Connection:
     if isinstance(bind, Engine) and on_the_event_loop():
         return _loop_engine()
     if autocommit and bind is _engine:
-        return _reading_engine
+        return _autocommit_engine
     return bind
 
 

@@ -19,14 +19,25 @@ from __future__ import annotations
 import asyncio
 import weakref
 
+import openapi
+
 READS = frozenset({"GET", "HEAD"})
-PROBES = ("/health/", "/metrics")
+
+
+def probe_paths() -> frozenset[str]:
+    """The paths of the contract's ``health`` operations (liveness, readiness, metrics)."""
+    return frozenset(
+        path
+        for _, path, operation in openapi.operations().values()
+        if "health" in operation.get("tags", ())
+    )
 
 
 class ReadConcurrencyCap:
     def __init__(self, app, limit: int) -> None:
         self.app = app
         self.limit = limit
+        self.probes = probe_paths()
         # One semaphore per event loop: asyncio's belong to the loop that first waits on them.
         self._turns: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -35,7 +46,7 @@ class ReadConcurrencyCap:
             not self.limit
             or scope["type"] != "http"
             or scope["method"] not in READS
-            or scope["path"].startswith(PROBES)
+            or scope["path"] in self.probes
         ):
             return await self.app(scope, receive, send)
         loop = asyncio.get_running_loop()

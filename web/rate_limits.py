@@ -73,8 +73,8 @@ def configure(settings: Settings) -> None:
     _state.hit_script = None
     if settings.redis_url:
         storage = storage_from_string(settings.redis_url, **REDIS_TIMEOUTS)
-        client = redis.Redis.from_url(settings.redis_url, **REDIS_TIMEOUTS)
-        _state.hit_script = client.register_script(SLIDING_WINDOW_HIT)
+        # On the limiter's own client (its ``storage``): one connection pool per process.
+        _state.hit_script = storage.storage.register_script(SLIDING_WINDOW_HIT)
     else:
         storage = storage_from_string("memory://")
     _state.limiter = SlidingWindowCounterRateLimiter(storage)
