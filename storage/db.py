@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import select
 import threading
@@ -12,7 +13,19 @@ import weakref
 from collections.abc import Awaitable, Iterator
 
 from psycopg import pq
-from sqlalchemy import Connection, Engine, Row, create_engine, event, exc, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    Table,
+    Update,
+    bindparam,
+    create_engine,
+    event,
+    exc,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.util import await_, greenlet_spawn
@@ -333,13 +346,27 @@ def update_versioned(
     None when the row has moved on since ``version`` was read: the check is in the UPDATE
     itself, so of concurrent writers exactly one wins each version.
     """
-    return connection.execute(
-        update(model)
-        .where(model.id == row_id, model.version == version)
-        .values(**values, version=version + 1, updated=clock.now())
-        .returning(*model.__table__.columns)
-        .execution_options(synchronize_session=False)
-    ).first()
+    statement = _versioned_update(model.__table__, frozenset(values))
+    parameters = {f"new_{column}": value for column, value in values.items()}
+    parameters.update(
+        row_id=row_id, row_version=version, new_version=version + 1, new_updated=clock.now()
+    )
+    return connection.execute(statement, parameters).first()
+
+
+@functools.lru_cache(maxsize=256)
+def _versioned_update(table: Table, columns: frozenset[str]) -> Update:
+    """``update_versioned``'s statement, built once per table and set of columns: building one
+    per call (and its cache key) cost about 250 us of CPU, more than sending it."""
+    return (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.version == bindparam("row_version"))
+        .values(
+            {column: bindparam(f"new_{column}") for column in sorted(columns)}
+            | {"version": bindparam("new_version"), "updated": bindparam("new_updated")}
+        )
+        .returning(*table.columns)
+    )
 
 
 def ping() -> None:
