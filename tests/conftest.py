@@ -269,6 +269,7 @@ def configured_storage(settings) -> Settings:
 @pytest.fixture
 def database(engine, configured_storage) -> Iterator[Connection]:
     """Storage bound to one connection whose transaction is rolled back after the test."""
+    sessions_bind = db.SessionFactory.kw["bind"]
     with engine.connect() as connection:
         outer = connection.begin()
         db.SessionFactory.configure(bind=connection, join_transaction_mode="create_savepoint")
@@ -277,7 +278,7 @@ def database(engine, configured_storage) -> Iterator[Connection]:
         finally:
             outer.rollback()
             db.SessionFactory.kw.pop("join_transaction_mode", None)
-            db.SessionFactory.configure(bind=db.engine())
+            db.SessionFactory.configure(bind=sessions_bind)
 
 
 @pytest.fixture(scope="session")

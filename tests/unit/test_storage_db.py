@@ -178,6 +178,9 @@ def test_reads_in_threads_are_a_statement_each_and_leave_transactions_whole(post
         connection = session.connection()
         assert backend_pid(connection) == reader  # the same pooled connection...
         assert not connection.connection.driver_connection.autocommit  # ...in a transaction
+    with db.reading() as connection:
+        assert backend_pid(connection) == reader  # and back in autocommit after it
+        assert connection.connection.driver_connection.autocommit
 
 
 @pytest.fixture
