@@ -24,6 +24,7 @@ import contextlib
 import json
 import os
 import re
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -132,10 +133,18 @@ end
     "W3": """
 ids = {IDS}
 counter = 0
+-- Every title new: this run's own tag and the thread's number (wrk's threads count alike), so
+-- that no patch repeats a title a team already has (a patch that changes nothing writes nothing).
+threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
 request = function()
   counter = counter + 1
-  local id = ids[(counter % #ids) + 1]
-  local body = '[{"op": "replace", "path": "/title", "value": "Title ' .. counter .. '"}]'
+  local id = ids[((counter * 2 + tid) % #ids) + 1]
+  local title = "Title {RUN}-" .. tid .. "-" .. counter
+  local body = '[{"op": "replace", "path": "/title", "value": "' .. title .. '"}]'
   return wrk.format("PATCH", "/api/v1/teams/" .. id,
     {["Authorization"] = "Bearer {ADMIN}", ["Content-Type"] = "application/json-patch+json"}, body)
 end
@@ -215,7 +224,7 @@ class MemorySampler(threading.Thread):
 
 def run_wrk(base: str, script: str, duration: int, connections: int) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
-        handle.write(script + LUA_REPORT)
+        handle.write(script.replace("{RUN}", secrets.token_hex(4)) + LUA_REPORT)
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", handle.name, base],
         capture_output=True, text=True, check=True,

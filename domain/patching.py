@@ -102,6 +102,23 @@ def apply(
     return changed
 
 
+def replacements(operations: list[dict], operation_schema: str) -> dict | None:
+    """The changes of a patch made only of ``replace`` operations on writable fields, each
+    value valid for its field: field -> the last value it is given. Such a patch needs no
+    document: whatever the row holds, it ends up holding these values. None for any other
+    patch."""
+    fields = writable_fields(operation_schema)
+    changes = {}
+    for operation in operations:
+        field = operation["path"][1:]
+        if operation["op"] != "replace" or field not in fields:
+            return None
+        if not fields[field].is_valid(operation["value"]):
+            return None  # apply() says why
+        changes[field] = operation["value"]
+    return changes
+
+
 def patch_versioned(
     read: t.Callable[[t.Any], tuple[dict, int]],
     write: t.Callable[..., tuple[dict, int] | None],
@@ -111,13 +128,26 @@ def patch_versioned(
     operation_schema: str,
     expected_versions: set[int] | None,
     what: str,
+    overwrite: t.Callable[..., tuple[dict, int] | None] | None = None,
 ) -> tuple[dict, int]:
     """Patch the row ``row_id`` of a table that carries versions: ``read(row_id)`` gives its
     document and version, ``write(row_id, version, changes, expected=...)`` writes the changes
     only at that version (storage.versioned.update). If-Match (``expected_versions``) is 412
     when the row is at another version; a concurrent writer means patching again on the new
     state (domain.retry). Returns the document and its version, unchanged when the patch
-    changes nothing."""
+    changes nothing.
+
+    A patch of ``replacements`` only skips the read when ``overwrite`` is given:
+    ``overwrite(row_id, changes, expected_versions)`` writes them in one statement where they
+    change something (storage.versioned.overwrite). When it writes nothing (no such row,
+    another version than If-Match's, nothing to change), the patch takes the way above, which
+    says which.
+    """
+    changes = None if overwrite is None else replacements(operations, operation_schema)
+    if changes:
+        written = overwrite(row_id, changes, expected_versions)
+        if written is not None:
+            return written
 
     def attempt():
         document, version = read(row_id)

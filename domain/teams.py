@@ -21,6 +21,7 @@ def patch_team(
         operation_schema="TeamPatchOperation",
         expected_versions=expected_versions,
         what=f"team {team_id}",
+        overwrite=teams.overwrite_team,
     )
 
 

@@ -142,6 +142,13 @@ def update_team(
     )
 
 
+def overwrite_team(
+    team_id: int, changes: dict, expected_versions: set[int] | None = None
+) -> tuple[dict, int] | None:
+    """Write ``changes`` whatever the team holds (storage.versioned.overwrite)."""
+    return versioned.overwrite(Team, team_id, changes, representations.team, expected_versions)
+
+
 def delete_team(team_id: int, expected_versions: set[int] | None = None) -> None:
     """Delete the team and its memberships (ON DELETE CASCADE)."""
     versioned.remove(Team, team_id, f"team {team_id}", expected_versions)

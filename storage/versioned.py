@@ -1,15 +1,18 @@
 """Rows that carry a version column (teams, and the resources ``apiserver scaffold`` writes):
 read one with its version, write changes to it or delete it only while it is still at the
-version the caller read. The versions are the ETags of the HTTP layer; the comparison is in the
-UPDATE or DELETE itself, so of concurrent writers exactly one wins each version."""
+version the caller read, or write values over it whatever version it is at (a patch that only
+replaces fields needs no read). The versions are the ETags of the HTTP layer; the comparison is
+in the UPDATE or DELETE itself, so of concurrent writers exactly one wins each version."""
 
 from __future__ import annotations
 
 import functools
 
+import sqlalchemy
 from marshmallow import Schema
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import JSON, Table, Update, bindparam, delete, or_, select
 
+from storage import clock
 from storage.db import one_statement, reading, transaction, update_versioned
 from storage.errors import NotFound, PreconditionFailed
 from storage.representations import rows_dumper
@@ -51,6 +54,45 @@ def update(
     if expected:
         raise PreconditionFailed(f"{what} changed while it was being patched")
     return None
+
+
+def overwrite(
+    model, row_id: int, changes: dict, schema: Schema, expected_versions: set[int] | None = None
+) -> tuple[dict, int] | None:
+    """Write ``changes`` whatever version the row is at, in one statement, where one of them
+    differs from what the row holds (writing the same values again leaves the version alone)
+    and, with ``expected_versions`` (If-Match), only at one of those versions: the row and its
+    new version. None when it writes nothing: no such row, another version, nothing to change,
+    or a column PostgreSQL cannot compare (json); the caller reads the row and decides."""
+    table = model.__table__
+    if any(isinstance(table.c[column].type, JSON) for column in changes):
+        return None
+    statement = _overwrite(table, frozenset(changes), expected_versions is not None)
+    parameters = {f"new_{column}": value for column, value in changes.items()}
+    parameters.update(row_id=row_id, now=clock.now(), expected=sorted(expected_versions or ()))
+    with one_statement() as connection:
+        row = connection.execute(statement, parameters).first()
+    return None if row is None else (_dumped(schema, row), row.version)
+
+
+@functools.lru_cache(maxsize=256)
+def _overwrite(table: Table, columns: frozenset[str], if_match: bool) -> Update:
+    names = sorted(columns)
+    statement = (
+        sqlalchemy.update(table)
+        .where(
+            table.c.id == bindparam("row_id"),
+            or_(*(table.c[name].is_distinct_from(bindparam(f"new_{name}")) for name in names)),
+        )
+        .values(
+            {name: bindparam(f"new_{name}") for name in names}
+            | {"version": table.c.version + 1, "updated": bindparam("now")}
+        )
+        .returning(*table.columns)
+    )
+    if if_match:
+        statement = statement.where(table.c.version.in_(bindparam("expected", expanding=True)))
+    return statement
 
 
 def remove(model, row_id: int, what: str, expected_versions: set[int] | None = None) -> None:

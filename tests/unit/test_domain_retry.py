@@ -17,15 +17,20 @@ from tests.factories import make_user
 
 pytestmark = pytest.mark.usefixtures("database")
 
+# A team patch of replacements only is one UPDATE whatever the version (no read to race with):
+# these patches test first, so they read, decide and write at the version read.
+RETITLE = [
+    {"op": "test", "path": "/title", "value": "Original"},
+    {"op": "replace", "path": "/title", "value": "Mine"},
+]
+
 
 def test_a_patch_applies_again_when_the_team_changed_under_it(monkeypatch):
     leader = make_user()
     team, _ = teams.create_team("Original", leader["id"])
     interfere = _interfering(monkeypatch, Team, team["id"], times=1)
 
-    patched, version = team_rules.patch_team(
-        team["id"], [{"op": "replace", "path": "/title", "value": "Mine"}]
-    )
+    patched, version = team_rules.patch_team(team["id"], RETITLE)
 
     assert interfere.count == 1
     assert (patched["title"], version) == ("Mine", 3)
@@ -37,7 +42,7 @@ def test_a_patch_gives_up_on_a_team_that_keeps_changing(monkeypatch):
     _interfering(monkeypatch, Team, team["id"], times=10)
 
     with pytest.raises(Conflict):
-        team_rules.patch_team(team["id"], [{"op": "replace", "path": "/title", "value": "Mine"}])
+        team_rules.patch_team(team["id"], RETITLE)
 
 
 def test_with_if_match_a_concurrent_change_to_the_team_is_412(monkeypatch):
@@ -46,9 +51,7 @@ def test_with_if_match_a_concurrent_change_to_the_team_is_412(monkeypatch):
     _interfering(monkeypatch, Team, team["id"], times=1)
 
     with pytest.raises(PreconditionFailed):
-        team_rules.patch_team(
-            team["id"], [{"op": "replace", "path": "/title", "value": "Mine"}], {version}
-        )
+        team_rules.patch_team(team["id"], RETITLE, {version})
 
 
 def test_a_patch_applies_again_when_the_user_changed_under_it(monkeypatch):
