@@ -136,8 +136,8 @@ class Settings:
     signup: str = "open"
     access_token_ttl: int = 3600
     refresh_token_ttl: int = 30 * 24 * 3600
-    db_pool_size: int = 10
-    db_max_overflow: int = 20
+    db_pool_size: int = 20
+    db_max_overflow: int = 10
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 1024 * 1024
     max_concurrent_reads: int = 8
@@ -180,8 +180,8 @@ class Settings:
             refresh_token_ttl=as_int(
                 "REFRESH_TOKEN_TTL", get("REFRESH_TOKEN_TTL", str(30 * 24 * 3600)), 60, 10**8
             ),
-            db_pool_size=as_int("DB_POOL_SIZE", get("DB_POOL_SIZE", "10"), 1, 1000),
-            db_max_overflow=as_int("DB_MAX_OVERFLOW", get("DB_MAX_OVERFLOW", "20"), 0, 1000),
+            db_pool_size=as_int("DB_POOL_SIZE", get("DB_POOL_SIZE", "20"), 1, 1000),
+            db_max_overflow=as_int("DB_MAX_OVERFLOW", get("DB_MAX_OVERFLOW", "10"), 0, 1000),
             cors_origins=as_origins("CORS_ORIGINS", get("CORS_ORIGINS", "")),
             max_body_bytes=as_int(
                 "MAX_BODY_BYTES", get("MAX_BODY_BYTES", str(1024 * 1024)), 1024, 1 << 30
