@@ -226,7 +226,8 @@ def configure(settings: Settings) -> Engine:
     if _engine.dialect.name == "sqlite":
         _sqlite_loop_engine = make_engine(settings.database_url, settings, for_the_loop=True)
     else:
-        # PostgreSQL's default, named: SQLAlchemy switches back to it by name.
+        # PostgreSQL's default, named (SQLAlchemy switches to a level by name); it also holds
+        # where a server sets another default_transaction_isolation.
         _transaction_engine = _engine.execution_options(isolation_level="READ COMMITTED")
     SessionFactory.configure(bind=_transaction_engine)
     return _engine

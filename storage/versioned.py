@@ -10,7 +10,24 @@ import functools
 
 import sqlalchemy
 from marshmallow import Schema
-from sqlalchemy import JSON, Table, Update, bindparam, delete, or_, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Time,
+    TypeDecorator,
+    Update,
+    Uuid,
+    bindparam,
+    delete,
+    or_,
+    select,
+)
 
 from storage import clock
 from storage.db import one_statement, reading, transaction, update_versioned
@@ -63,16 +80,30 @@ def overwrite(
     differs from what the row holds (writing the same values again leaves the version alone)
     and, with ``expected_versions`` (If-Match), only at one of those versions: the row and its
     new version. None when it writes nothing: no such row, another version, nothing to change,
-    or a column PostgreSQL cannot compare (json); the caller reads the row and decides."""
+    or a change that is not to a plain column (json, say, which PostgreSQL cannot compare); the
+    caller reads the row and decides."""
     table = model.__table__
-    if any(isinstance(table.c[column].type, JSON) for column in changes):
+    if not all(column in table.c and _comparable(table.c[column]) for column in changes):
         return None
     statement = _overwrite(table, frozenset(changes), expected_versions is not None)
     parameters = {f"new_{column}": value for column, value in changes.items()}
-    parameters.update(row_id=row_id, now=clock.now(), expected=sorted(expected_versions or ()))
+    parameters.update(row_id=row_id, now=clock.now())
+    if expected_versions is not None:
+        parameters["expected"] = sorted(expected_versions)
     with one_statement() as connection:
         row = connection.execute(statement, parameters).first()
     return None if row is None else (_dumped(schema, row), row.version)
+
+
+# Column types whose values IS DISTINCT FROM compares on every database.
+_PLAIN = (String, Integer, Numeric, Boolean, DateTime, Date, Time, Uuid)
+
+
+def _comparable(column) -> bool:
+    kind = column.type
+    if isinstance(kind, TypeDecorator):
+        kind = kind.impl_instance
+    return isinstance(kind, _PLAIN) and not isinstance(kind, JSON)
 
 
 @functools.lru_cache(maxsize=256)

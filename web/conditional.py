@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from connexion import request
 from connexion.lifecycle import ConnexionResponse
 
@@ -12,6 +14,12 @@ def etag(version: int) -> str:
 
 def _tags(header: str) -> list[str]:
     return [tag.strip() for tag in header.split(",") if tag.strip()]
+
+
+# One of our strong ETags. ASCII digits only (str.isdigit also takes "²", which int() refuses),
+# and no more than a version holds (32-bit in the database): any other tag names no version.
+_VERSION_TAG = re.compile(r'"([0-9]{1,10})"')
+MAX_VERSION = 2**31 - 1
 
 
 def expected_versions() -> set[int] | None:
@@ -27,8 +35,9 @@ def expected_versions() -> set[int] | None:
         return None
     versions = set()
     for tag in tags:
-        if len(tag) > 2 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
-            versions.add(int(tag[1:-1]))
+        match = _VERSION_TAG.fullmatch(tag)
+        if match and int(match[1]) <= MAX_VERSION:
+            versions.add(int(match[1]))
     return versions
 
 

@@ -258,6 +258,39 @@ def test_team_patch_rules(client, people, team, operations, status):
     assert response.status_code == status, response.text
 
 
+@pytest.mark.parametrize(
+    "if_match",
+    # b'"\xb2"' is "²" to a server that reads headers as Latin-1: a digit to str.isdigit().
+    ['"3000000000"', f'"{"9" * 60}"', b'"\xb2"', '""', '"'],
+    ids=["beyond-32-bits", "sixty-digits", "superscript-two", "empty", "one-quote"],
+)
+def test_if_match_tags_that_name_no_version_are_412(client, people, team, if_match):
+    """Whatever digits an If-Match carries, beyond what a version holds or not ASCII, it names
+    no version: 412, never a 400 or 500 from the database or int()."""
+    url = f"{TEAMS}{team['id']}"
+    headers = {**auth(people["alice"]), "If-Match": if_match}
+    rename = [{"op": "replace", "path": "/title", "value": "Renamed"}]
+
+    assert_problem(patch(client, url, rename, headers), 412)
+    assert_problem(client.delete(url, headers=headers), 412)
+    assert client.get(url, headers=auth(people["alice"])).json()["title"] == "Platform"
+
+
+def test_if_match_with_versions_the_team_has_left_is_412_even_for_a_value_it_holds(
+    client, people, team
+):
+    url = f"{TEAMS}{team['id']}"
+    alice = auth(people["alice"])
+    renamed = [{"op": "replace", "path": "/title", "value": "Renamed"}]
+    assert patch(client, url, renamed, {**alice, "If-Match": '"1"'}).headers["etag"] == '"2"'
+    assert patch(client, url, renamed, alice).headers["etag"] == '"2"'  # unchanged: same version
+
+    for stale in ('"1"', '"1", "5"'):
+        assert_problem(patch(client, url, renamed, {**alice, "If-Match": stale}), 412)
+    response = patch(client, url, renamed, {**alice, "If-Match": '"1", "2"'})
+    assert response.status_code == 200 and response.headers["etag"] == '"2"'
+
+
 def test_concurrent_if_match_patches_have_one_winner_per_version(live_app):
     leader = user_rules.create_user(
         username="leader", email="leader@example.com", password="long enough"

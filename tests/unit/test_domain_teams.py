@@ -4,7 +4,7 @@ one UPDATE, and says 404, 412 or "unchanged" as a patch that reads first does.""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import JSON, Column, Integer
+from sqlalchemy import JSON, Column, Integer, String, TypeDecorator
 from sqlalchemy.orm import declarative_base
 
 from domain import teams as team_rules
@@ -74,14 +74,27 @@ def test_a_replacement_the_schema_refuses_takes_the_way_that_explains_it(team, s
     assert teams.get_team(document["id"]) == (document, version)
 
 
-def test_json_columns_are_never_overwritten_blind():
-    """PostgreSQL cannot compare json values: such a column takes the way that reads first."""
+class JSONText(TypeDecorator):
+    impl = JSON
+    cache_ok = True
+
+
+@pytest.mark.parametrize(
+    "changes", [{"body": {}}, {"wrapped": {}}, {"title": "x", "wrapped": {}}, {"not_a_column": 1}]
+)
+def test_only_plain_columns_are_overwritten_blind(changes, statements):
+    """PostgreSQL cannot compare json values, and a field that is no column has no SET: such a
+    patch takes the way that reads first, and this one writes nothing."""
     Model = declarative_base()
 
     class Document(Model):
         __tablename__ = "never_created"
         id = Column(Integer, primary_key=True)
         version = Column(Integer)
+        title = Column(String)
         body = Column(JSON)
+        wrapped = Column(JSONText)
 
-    assert versioned.overwrite(Document, 1, {"body": {}}, representations.team) is None
+    with statements() as seen:
+        assert versioned.overwrite(Document, 1, changes, representations.team) is None
+    assert seen == []
