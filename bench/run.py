@@ -349,6 +349,22 @@ def scale_check(args, workdir: Path, serve: list[str]) -> int:
     return 0
 
 
+AUTOGROUP_WARNING = (
+    "warning: kernel.sched_autogroup_enabled=1. Linux shares the CPUs between sessions first, "
+    "and PostgreSQL's backends (a session of their own) then waited up to 0.24 s for a CPU "
+    "behind the servers and wrk; figures swing and stall (bench/README.md). "
+    "`sysctl kernel.sched_autogroup_enabled=0` gives every process the same share."
+)
+
+
+def sched_autogroup() -> str | None:
+    """Linux's autogroup scheduling setting ("1": on), None where there is none."""
+    try:
+        return Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip()
+    except OSError:
+        return None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=10_000)
@@ -401,6 +417,9 @@ def main() -> int:
     scripts, env = prepare(database_url, args.scale)
     workloads = args.workloads.split(",")
     report: dict = {"scale": args.scale, "database": database_url.split(":")[0]}
+    report["sched_autogroup_enabled"] = autogroup = sched_autogroup()
+    if autogroup == "1":
+        print(AUTOGROUP_WARNING, file=sys.stderr)
 
     compared = [name for name in workloads if name in COMPARED] if args.compare else []
     if compared:
