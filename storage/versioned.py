@@ -8,29 +8,23 @@ from __future__ import annotations
 
 import functools
 
-import sqlalchemy
 from marshmallow import Schema
 from sqlalchemy import (
-    JSON,
     Boolean,
     Date,
     DateTime,
     Integer,
     Numeric,
     String,
-    Table,
     Time,
     TypeDecorator,
-    Update,
     Uuid,
     bindparam,
     delete,
-    or_,
     select,
 )
 
-from storage import clock
-from storage.db import one_statement, reading, transaction, update_versioned
+from storage.db import one_statement, overwrite_versioned, reading, transaction, update_versioned
 from storage.errors import NotFound, PreconditionFailed
 from storage.representations import rows_dumper
 
@@ -85,17 +79,12 @@ def overwrite(
     table = model.__table__
     if not all(column in table.c and _comparable(table.c[column]) for column in changes):
         return None
-    statement = _overwrite(table, frozenset(changes), expected_versions is not None)
-    parameters = {f"new_{column}": value for column, value in changes.items()}
-    parameters.update(row_id=row_id, now=clock.now())
-    if expected_versions is not None:
-        parameters["expected"] = sorted(expected_versions)
     with one_statement() as connection:
-        row = connection.execute(statement, parameters).first()
+        row = overwrite_versioned(connection, model, row_id, changes, expected_versions)
     return None if row is None else (_dumped(schema, row), row.version)
 
 
-# Column types whose values IS DISTINCT FROM compares on every database.
+# Column types whose values IS DISTINCT FROM compares on every database (not json, say).
 _PLAIN = (String, Integer, Numeric, Boolean, DateTime, Date, Time, Uuid)
 
 
@@ -103,27 +92,7 @@ def _comparable(column) -> bool:
     kind = column.type
     if isinstance(kind, TypeDecorator):
         kind = kind.impl_instance
-    return isinstance(kind, _PLAIN) and not isinstance(kind, JSON)
-
-
-@functools.lru_cache(maxsize=256)
-def _overwrite(table: Table, columns: frozenset[str], if_match: bool) -> Update:
-    names = sorted(columns)
-    statement = (
-        sqlalchemy.update(table)
-        .where(
-            table.c.id == bindparam("row_id"),
-            or_(*(table.c[name].is_distinct_from(bindparam(f"new_{name}")) for name in names)),
-        )
-        .values(
-            {name: bindparam(f"new_{name}") for name in names}
-            | {"version": table.c.version + 1, "updated": bindparam("now")}
-        )
-        .returning(*table.columns)
-    )
-    if if_match:
-        statement = statement.where(table.c.version.in_(bindparam("expected", expanding=True)))
-    return statement
+    return isinstance(kind, _PLAIN)
 
 
 def remove(model, row_id: int, what: str, expected_versions: set[int] | None = None) -> None:

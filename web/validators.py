@@ -113,10 +113,7 @@ class _FormValidationMixin:
                 raise invalid_fields(
                     "request body", [{"field": name, "message": "is not allowed"} for name in extra]
                 )
-        validator = Draft4RequestValidator(
-            self._schema, format_checker=Draft4Validator.FORMAT_CHECKER
-        )
-        validate_document(validator, body)
+        validate_document(_validator_for(self._schema, Draft4RequestValidator), body)
 
     async def _parse(self, stream, scope):
         try:
