@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import dataclasses
+import hashlib
 import logging
 import math
 import pathlib
 import time
+import typing as t
 import weakref
 
 import redis
@@ -52,7 +54,7 @@ class _State:
     # opened it). The pools of loop clients that a new configuration replaced are kept until
     # their loop ends: each loop closes its own (close_loop_connections).
     hit_script: redis.commands.core.Script | None = None
-    loop_hit_scripts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+    loop_counters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
     replaced_pools: list[tuple[asyncio.AbstractEventLoop, object]] = []
     rates: dict = {}
     max_body_bytes = 1024 * 1024
@@ -68,8 +70,10 @@ def configure(settings: Settings) -> None:
         field.removeprefix("rate_limit_"): parse(getattr(settings, field)) for field in RATE_FIELDS
     }
     _state.redis_url = settings.redis_url
-    _state.replaced_pools += [(loop, pool) for loop, (_, pool) in _state.loop_hit_scripts.items()]
-    _state.loop_hit_scripts = weakref.WeakKeyDictionary()
+    _state.replaced_pools += [
+        (loop, counter.pool) for loop, counter in _state.loop_counters.items()
+    ]
+    _state.loop_counters = weakref.WeakKeyDictionary()
     _state.hit_script = None
     if settings.redis_url:
         storage = storage_from_string(settings.redis_url, **REDIS_TIMEOUTS)
@@ -86,21 +90,51 @@ REDIS_TIMEOUTS = {"socket_timeout": 1, "socket_connect_timeout": 1}
 SLIDING_WINDOW_HIT = (pathlib.Path(__file__).parent / "sliding_window_hit.lua").read_text()
 
 
-def _loop_hit_script() -> redis.commands.core.AsyncScript:
-    """SLIDING_WINDOW_HIT for the running loop, on a Redis connection pool of its own.
+class _LoopCounter:
+    """SLIDING_WINDOW_HIT for one event loop, on a Redis connection pool of its own.
+
+    Each count takes a connection from the pool, sends ``EVALSHA`` and reads the reply: redis-py's
+    ``Redis.execute_command`` around the same exchange (retries, event dispatch, observability
+    hooks, reply callbacks) cost a counted request about 25 µs more of the loop's CPU, a quarter
+    of its Redis call (bench/README.md). A Redis that lost its scripts (restarted, flushed) gets
+    the script again once, as redis-py's ``Script`` would do.
 
     Its connections have no socket_timeout: redis-py's asyncio client wraps every send under
-    one in a task of its own (asyncio.wait_for), a tenth of a counted request's CPU on the
-    loop. ``_within_the_deadline`` bounds the whole call instead, with one timer.
+    one in a task of its own (asyncio.wait_for). ``_within_the_deadline`` bounds the whole call
+    instead, with one timer.
     """
-    loop = asyncio.get_running_loop()
-    if loop not in _state.loop_hit_scripts:
-        pool = redis.asyncio.ConnectionPool.from_url(
-            _state.redis_url, socket_connect_timeout=REDIS_TIMEOUTS["socket_connect_timeout"]
+
+    def __init__(self, redis_url: str) -> None:
+        self.pool = redis.asyncio.ConnectionPool.from_url(
+            redis_url, socket_connect_timeout=REDIS_TIMEOUTS["socket_connect_timeout"]
         )
-        script = redis.asyncio.Redis(connection_pool=pool).register_script(SLIDING_WINDOW_HIT)
-        _state.loop_hit_scripts[loop] = (script, pool)
-    return _state.loop_hit_scripts[loop][0]
+        self.sha = hashlib.sha1(SLIDING_WINDOW_HIT.encode()).hexdigest()
+
+    async def __call__(self, keys: list[str], args: list) -> list:
+        try:
+            return await self._exchange("EVALSHA", self.sha, len(keys), *keys, *args)
+        except redis.exceptions.NoScriptError:
+            await self._exchange("SCRIPT", "LOAD", SLIDING_WINDOW_HIT)
+            return await self._exchange("EVALSHA", self.sha, len(keys), *keys, *args)
+
+    async def _exchange(self, *command) -> t.Any:
+        connection = await self.pool.get_connection()
+        try:
+            # Both close the connection on any failure, a cancellation included: a connection
+            # goes back to the pool only in step with Redis.
+            await connection.send_packed_command(connection.pack_command(*command), False)
+            return await connection.read_response()
+        finally:
+            await self.pool.release(connection)
+
+
+def _loop_counter() -> _LoopCounter:
+    """The running loop's counter (an asyncio Redis connection belongs to the loop that
+    opened it)."""
+    loop = asyncio.get_running_loop()
+    if loop not in _state.loop_counters:
+        _state.loop_counters[loop] = _LoopCounter(_state.redis_url)
+    return _state.loop_counters[loop]
 
 
 async def close_loop_connections() -> None:
@@ -110,8 +144,8 @@ async def close_loop_connections() -> None:
     _state.replaced_pools = [
         (owner, pool) for owner, pool in _state.replaced_pools if owner is not loop
     ]
-    if loop in _state.loop_hit_scripts:
-        pools.append(_state.loop_hit_scripts.pop(loop)[1])
+    if loop in _state.loop_counters:
+        pools.append(_state.loop_counters.pop(loop).pool)
     for pool in pools:
         await pool.disconnect()
 
@@ -129,7 +163,7 @@ def _counted(item: RateLimitItem, kind: str, key: str) -> tuple[bool, WindowStat
         return allowed, _state.limiter.get_window_stats(item, kind, key)
     keys, args = _window_keys(item, kind, key), [item.amount, item.get_expiry(), 1]
     if db.on_the_event_loop():
-        result = db.wait_for(_within_the_deadline(_loop_hit_script()(keys=keys, args=args)))
+        result = db.wait_for(_within_the_deadline(_loop_counter()(keys, args)))
     else:
         result = _state.hit_script(keys=keys, args=args)
     allowed, previous, previous_ttl, current, current_ttl = (int(value) for value in result)

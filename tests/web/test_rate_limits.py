@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+import redis
 
 from storage import db
 from tests.helpers import assert_problem, auth, away_from_a_minute_boundary, password_grant
@@ -243,6 +244,35 @@ def test_one_round_trip_counts_where_the_limits_library_reads(rate_limits):
     assert abs(read.reset_time - counted[-1][1].reset_time) < 1
     assert library.hit(item, "per_token", key) is False
     assert library.test(item, "per_token", key) is False
+
+
+def test_a_redis_that_lost_its_scripts_is_given_them_again(rate_limits):
+    """Redis restarted or flushed forgets SLIDING_WINDOW_HIT: the next count loads it again and
+    counts, on the event loop (web.rate_limits._LoopCounter) as in threads (redis-py)."""
+    rate_limits(redis_url="redis://127.0.0.1:6379/15")
+    limits._state.limiter.storage.reset()
+    item, key = limits._state.rates["per_token"], uuid.uuid4().hex
+    server = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+
+    async def on_the_loop():
+        try:
+            counted = [await db.run_on_the_loop(limits._counted, item, "per_token", key)]
+            server.script_flush()
+            counted.append(await db.run_on_the_loop(limits._counted, item, "per_token", key))
+            return counted
+        finally:
+            await limits.close_loop_connections()
+
+    server.script_flush()
+    counted = asyncio.run(on_the_loop())
+    server.script_flush()
+    counted.append(limits._counted(item, "per_token", key))
+
+    assert [(allowed, stats.remaining) for allowed, stats in counted] == [
+        (True, 4),
+        (True, 3),
+        (True, 2),
+    ]
 
 
 def test_an_unreachable_limiter_store_lets_requests_through(client, people, rate_limits, caplog):
