@@ -57,9 +57,20 @@ def caller_from(info: dict) -> Caller:
 
 
 def current_caller() -> Caller | None:
-    """The authenticated caller of the request being handled, or None on a public operation."""
+    """The authenticated caller of the request being handled, or None on a public operation.
+
+    Built once per request and kept with the token's claims: the rate limit, the permission
+    rule and the handler each ask for it."""
     info = context.context.get("token_info")
-    return caller_from(info) if info else None
+    if not info:
+        return None
+    caller = info.get(_CALLER)
+    if caller is None:
+        caller = info[_CALLER] = caller_from(info)
+    return caller
+
+
+_CALLER = "apiserver.caller"  # the claims' key for the Caller built from them
 
 
 def client_address() -> str:

@@ -51,11 +51,11 @@ class _State:
     redis_url = ""
     # With Redis, counting is SLIDING_WINDOW_HIT, run by a synchronous client in threads and by
     # an asyncio client on each event loop (an asyncio Redis connection belongs to the loop that
-    # opened it). The pools of loop clients that a new configuration replaced are kept until
-    # their loop ends: each loop closes its own (close_loop_connections).
+    # opened it). The loop counters that a new configuration replaced are kept until their loop
+    # ends: each loop closes its own connections (close_loop_connections).
     hit_script: redis.commands.core.Script | None = None
     loop_counters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-    replaced_pools: list[tuple[asyncio.AbstractEventLoop, object]] = []
+    replaced_counters: list[tuple[asyncio.AbstractEventLoop, _LoopCounter]] = []
     rates: dict = {}
     max_body_bytes = 1024 * 1024
 
@@ -70,9 +70,7 @@ def configure(settings: Settings) -> None:
         field.removeprefix("rate_limit_"): parse(getattr(settings, field)) for field in RATE_FIELDS
     }
     _state.redis_url = settings.redis_url
-    _state.replaced_pools += [
-        (loop, counter.pool) for loop, counter in _state.loop_counters.items()
-    ]
+    _state.replaced_counters += list(_state.loop_counters.items())
     _state.loop_counters = weakref.WeakKeyDictionary()
     _state.hit_script = None
     if settings.redis_url:
@@ -91,41 +89,69 @@ SLIDING_WINDOW_HIT = (pathlib.Path(__file__).parent / "sliding_window_hit.lua").
 
 
 class _LoopCounter:
-    """SLIDING_WINDOW_HIT for one event loop, on a Redis connection pool of its own.
+    """SLIDING_WINDOW_HIT for one event loop, on Redis connections of its own.
 
-    Each count takes a connection from the pool, sends ``EVALSHA`` and reads the reply: redis-py's
-    ``Redis.execute_command`` around the same exchange (retries, event dispatch, observability
-    hooks, reply callbacks) cost a counted request about 25 µs more of the loop's CPU, a quarter
-    of its Redis call (bench/README.md). A Redis that lost its scripts (restarted, flushed) gets
-    the script again once, as redis-py's ``Script`` would do.
+    A count takes an idle connection (or opens one), sends ``EVALSHA``, reads the reply and
+    puts the connection back. redis-py's own layers around that exchange cost more than the
+    exchange: on the loop, 16 counts at a time, its ``Script`` took 64-73 µs of CPU per count,
+    its connection pool's checkout and return alone 23 of the 48 left without ``Script``; this
+    list of idle connections, 25 µs in all (bench/README.md). So the pool is only the factory
+    of connections (``redis_url``'s every option, TLS included), never their keeper.
 
-    Its connections have no socket_timeout: redis-py's asyncio client wraps every send under
-    one in a task of its own (asyncio.wait_for). ``_within_the_deadline`` bounds the whole call
-    instead, with one timer.
+    - A connection goes back only in step with Redis: redis-py's send and read close it on any
+      failure, a cancellation included.
+    - Idle connections that Redis closed (a restart) fail on their next use: the idle ones are
+      all dropped then, and the count is tried once more, on a new connection.
+    - A Redis that lost its scripts (restarted, flushed) gets SLIDING_WINDOW_HIT again, once.
+    - No socket_timeout: redis-py's asyncio client wraps every send under one in a task of its
+      own (asyncio.wait_for). ``_within_the_deadline`` bounds the whole count, with one timer.
     """
 
     def __init__(self, redis_url: str) -> None:
-        self.pool = redis.asyncio.ConnectionPool.from_url(
+        self.factory = redis.asyncio.ConnectionPool.from_url(
             redis_url, socket_connect_timeout=REDIS_TIMEOUTS["socket_connect_timeout"]
         )
         self.sha = hashlib.sha1(SLIDING_WINDOW_HIT.encode()).hexdigest()
+        self.idle: list[redis.asyncio.Connection] = []
+        self.opened: set[redis.asyncio.Connection] = set()
 
     async def __call__(self, keys: list[str], args: list) -> list:
+        count = ("EVALSHA", self.sha, len(keys), *keys, *args)
         try:
-            return await self._exchange("EVALSHA", self.sha, len(keys), *keys, *args)
+            return await self._exchange(count)
         except redis.exceptions.NoScriptError:
-            await self._exchange("SCRIPT", "LOAD", SLIDING_WINDOW_HIT)
-            return await self._exchange("EVALSHA", self.sha, len(keys), *keys, *args)
+            await self._exchange(("SCRIPT", "LOAD", SLIDING_WINDOW_HIT))
+        except redis.exceptions.ConnectionError:
+            await self._drop_idle()
+        return await self._exchange(count)
 
-    async def _exchange(self, *command) -> t.Any:
-        connection = await self.pool.get_connection()
+    async def _exchange(self, command: tuple) -> t.Any:
+        if self.idle:
+            connection = self.idle.pop()
+        else:
+            connection = self.factory.make_connection()
+            self.opened.add(connection)
         try:
-            # Both close the connection on any failure, a cancellation included: a connection
-            # goes back to the pool only in step with Redis.
             await connection.send_packed_command(connection.pack_command(*command), False)
             return await connection.read_response()
         finally:
-            await self.pool.release(connection)
+            if connection.is_connected:
+                self.idle.append(connection)
+            else:
+                self.opened.discard(connection)
+
+    async def _drop_idle(self) -> None:
+        idle, self.idle = self.idle, []
+        for connection in idle:
+            self.opened.discard(connection)
+            await connection.disconnect(nowait=True)
+
+    async def disconnect(self) -> None:
+        """Close every connection, idle or busy (a busy one fails its exchange)."""
+        self.idle = []
+        opened, self.opened = self.opened, set()
+        for connection in opened:
+            await connection.disconnect(nowait=True)
 
 
 def _loop_counter() -> _LoopCounter:
@@ -140,14 +166,14 @@ def _loop_counter() -> _LoopCounter:
 async def close_loop_connections() -> None:
     """Close the running loop's Redis connections (at the end of the app's lifespan)."""
     loop = asyncio.get_running_loop()
-    pools = [pool for owner, pool in _state.replaced_pools if owner is loop]
-    _state.replaced_pools = [
-        (owner, pool) for owner, pool in _state.replaced_pools if owner is not loop
+    counters = [counter for owner, counter in _state.replaced_counters if owner is loop]
+    _state.replaced_counters = [
+        (owner, counter) for owner, counter in _state.replaced_counters if owner is not loop
     ]
     if loop in _state.loop_counters:
-        pools.append(_state.loop_counters.pop(loop).pool)
-    for pool in pools:
-        await pool.disconnect()
+        counters.append(_state.loop_counters.pop(loop))
+    for counter in counters:
+        await counter.disconnect()
 
 
 def _counted(item: RateLimitItem, kind: str, key: str) -> tuple[bool, WindowStats]:

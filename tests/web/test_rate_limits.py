@@ -275,6 +275,31 @@ def test_a_redis_that_lost_its_scripts_is_given_them_again(rate_limits):
     ]
 
 
+def test_counting_goes_on_when_redis_closed_the_idle_connections(rate_limits):
+    """A restarted Redis closed the loop's idle connections: the next count notices on its
+    exchange, drops them and counts on a new connection (nothing let through uncounted)."""
+    rate_limits(redis_url="redis://127.0.0.1:6379/15")
+    limits._state.limiter.storage.reset()
+    item, key = limits._state.rates["per_token"], uuid.uuid4().hex
+    server = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+
+    async def on_the_loop():
+        try:
+            counted = [await db.run_on_the_loop(limits._counted, item, "per_token", key)]
+            counter = limits._loop_counter()
+            idle = list(counter.idle)
+            server.client_kill_filter(_type="normal", skipme=True)
+            counted.append(await db.run_on_the_loop(limits._counted, item, "per_token", key))
+            return counted, idle, counter.idle
+        finally:
+            await limits.close_loop_connections()
+
+    counted, idle_before, idle_after = asyncio.run(on_the_loop())
+
+    assert [(allowed, stats.remaining) for allowed, stats in counted] == [(True, 4), (True, 3)]
+    assert idle_before and not set(idle_before) & set(idle_after)
+
+
 def test_an_unreachable_limiter_store_lets_requests_through(client, people, rate_limits, caplog):
     rate_limits(redis_url="redis://127.0.0.1:1/0")
     response = client.get("/api/v1/users/me", headers=auth(people["alice"]))
