@@ -2,7 +2,7 @@
 
     python bench/run.py [--compare] [--scale 10000] [--database-url URL] [--duration 15]
                         [--connections 32] [--workloads W1,W2,W3,W4] [--soak 60]
-                        [--rate-limits off|redis]
+                        [--rate-limits off|redis] [--rounds 5]
 
 Workloads: W1 GET /api/v1/users/me with tokens spread over the seeded ones; W2 GET
 /api/v1/teams/?limit=20&offset=... as an admin, offsets spread; W3 PATCH /api/v1/teams/{id}
@@ -11,8 +11,9 @@ RATE_LIMITS=off. ``--soak S`` then drives W1 for S seconds and reports how much 
 RSS grew between the first and the last quarter of the run. ``--compare`` also serves W1, W2 and
 W3 from the same database with ``reference_flask.py`` (gunicorn, sync and gthread workers; the
 better of the two counts) and ``peer_fastapi.py`` (uvicorn), and prints product/other ratios.
-``--rate-limits redis`` serves W1 and W2 a second time with rate limits on, counted in Redis
-(quotas no request reaches), and prints that configuration against the first. Every run ends
+``--rate-limits redis`` then serves W1 and W2 from two more servers, rate limits off and rate
+limits on, counted in Redis (quotas no request reaches), taking turns (``--rounds``), and prints
+the one against the other. Every run ends
 with the targets it can judge, met or not. Results: tables on stdout and bench/results.json.
 Not run by CI.
 """
@@ -254,6 +255,40 @@ def drive(base: str, pid: int, scripts: dict, names: list[str], args) -> dict:
     return results
 
 
+def drive_in_turns(servers: dict, scripts: dict, names: list[str], args) -> dict:
+    """Each workload on every server in ``servers`` (name: (base URL, pid)) in turns: the
+    measured time is cut into ``args.rounds`` rounds, and in each round every server gets its
+    slice. This machine's speed drifts by ±20 % over tens of seconds, whoever runs; served one
+    after the other, two servers' ratio carries that drift, served in turns it weighs on both
+    alike. Per server and workload: req/s over all slices, the slices' median p50 and worst
+    p99, every error."""
+    results: dict = {server: {} for server in servers}
+    seconds = max(1, round(args.duration / args.rounds))
+    for name in names:
+        time.sleep(1)
+        for base, _ in servers.values():
+            if args.warmup:
+                run_wrk(base, scripts[name], args.warmup, args.connections)
+        slices: dict = {server: [] for server in servers}
+        peaks: dict = {server: 0.0 for server in servers}
+        for _ in range(args.rounds):
+            for server, (base, pid) in servers.items():
+                with MemorySampler(pid) as memory:
+                    slices[server].append(run_wrk(base, scripts[name], seconds, args.connections))
+                peaks[server] = max(peaks[server], memory.peak_mb())
+        for server, parts in slices.items():
+            results[server][name] = {
+                "requests_per_s": round(statistics.mean(p["requests_per_s"] for p in parts), 1),
+                "p50_ms": round(statistics.median(p["p50_ms"] for p in parts), 2),
+                "p99_ms": max(p["p99_ms"] for p in parts),
+                "non_2xx": sum(p["non_2xx"] for p in parts),
+                "peak_rss_mb_per_worker": peaks[server],
+                "rounds": [p["requests_per_s"] for p in parts],
+            }
+            print(f"  {server} {name}: {results[server][name]}", file=sys.stderr)
+    return results
+
+
 def bcrypt_bound(achieved: float, workers: int = 2) -> dict:
     """The most password grants ``workers`` processes can answer: one bcrypt verify at the
     production cost each, timed here on an idle machine (the load has stopped)."""
@@ -391,6 +426,12 @@ def main() -> int:
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="--rate-limits redis: turns of off and Redis per workload, --duration split",
+    )
+    parser.add_argument(
         "--warmup",
         type=int,
         default=3,
@@ -467,13 +508,22 @@ def main() -> int:
     print_table("product (apiserver, 2 workers)", report["product"])
     limited = [name for name in workloads if name in ("W1", "W2")]
     if args.rate_limits == "redis" and limited:
-        print(f"product with rate limits counted in {args.redis_url}", file=sys.stderr)
+        print(
+            f"product with rate limits off and counted in {args.redis_url}, in turns",
+            file=sys.stderr,
+        )
         flush_redis(args.redis_url)
         settle(database_url)
         redis_env = {**env, **UNREACHED_QUOTAS, "REDIS_URL": args.redis_url}
-        with serving(serve, workdir, redis_env, "product-redis") as (base, pid):
-            report["product_rate_limits_redis"] = drive(base, pid, scripts, limited, args)
-        print_table("product, rate limits counted in Redis", report["product_rate_limits_redis"])
+        with (
+            serving(serve, workdir, env, "product-off") as off,
+            serving(serve, workdir, redis_env, "product-redis") as redis,
+        ):
+            turns = drive_in_turns({"off": off, "redis": redis}, scripts, limited, args)
+        report["product_rate_limits_off"] = turns["off"]
+        report["product_rate_limits_redis"] = turns["redis"]
+        print_table("product, rate limits off (in turns with Redis)", turns["off"])
+        print_table("product, rate limits counted in Redis", turns["redis"])
     if "W4" in report["product"]:
         report["W4_bcrypt_bound"] = bound = bcrypt_bound(report["product"]["W4"]["requests_per_s"])
         print(
@@ -562,11 +612,13 @@ def targets(report: dict) -> list[dict]:
             ceiling = P99_CEILINGS[report["database"].split("+")[0]]
             judge(f"{workload} p99 <= {ceiling}x {other}'s", ratio["p99"], ratio["p99"] <= ceiling)
     for workload, limited in report.get("product_rate_limits_redis", {}).items():
-        ratio = round(limited["requests_per_s"] / product[workload]["requests_per_s"], 2)
+        off = report["product_rate_limits_off"][workload]["requests_per_s"]
+        ratio = round(limited["requests_per_s"] / off, 2)
         judge(f"{workload} with rate limits in Redis >= 0.9x without", ratio, ratio >= 0.9)
     runs = dict(product)
     for workload, limited in report.get("product_rate_limits_redis", {}).items():
         runs[f"{workload} (Redis)"] = limited
+        runs[f"{workload} (off, in turns)"] = report["product_rate_limits_off"][workload]
     if "product_soak_W1" in report:
         soak = report["product_soak_W1"]
         judge(
