@@ -20,6 +20,7 @@ import time
 import typing as t
 import weakref
 
+import hiredis
 import redis
 import redis.asyncio
 from limits import RateLimitItem, WindowStats, parse
@@ -91,12 +92,13 @@ SLIDING_WINDOW_HIT = (pathlib.Path(__file__).parent / "sliding_window_hit.lua").
 class _LoopCounter:
     """SLIDING_WINDOW_HIT for one event loop, on Redis connections of its own.
 
-    A count takes an idle connection (or opens one), sends ``EVALSHA``, reads the reply and
-    puts the connection back. redis-py's own layers around that exchange cost more than the
-    exchange: on the loop, 16 counts at a time, its ``Script`` took 64-73 µs of CPU per count,
-    its connection pool's checkout and return alone 23 of the 48 left without ``Script``; this
-    list of idle connections, 25 µs in all (bench/README.md). So the pool is only the factory
-    of connections (``redis_url``'s every option, TLS included), never their keeper.
+    A count takes an idle connection (or opens one), sends ``EVALSHA`` (packed by hiredis, in
+    C), reads the reply and puts the connection back. redis-py's own layers around that
+    exchange cost more than the exchange: on the loop, 16 counts at a time, its ``Script`` took
+    64-73 µs of CPU per count, its connection pool's checkout and return alone 23 of the 48 left
+    without ``Script``; this list of idle connections, 25 µs in all (bench/README.md). So the
+    pool is only the factory of connections (``redis_url``'s every option, TLS included), never
+    their keeper.
 
     - A connection goes back only in step with Redis: redis-py's send and read close it on any
       failure, a cancellation included.
@@ -132,7 +134,7 @@ class _LoopCounter:
             connection = self.factory.make_connection()
             self.opened.add(connection)
         try:
-            await connection.send_packed_command(connection.pack_command(*command), False)
+            await connection.send_packed_command(hiredis.pack_command(command), False)
             return await connection.read_response()
         finally:
             if connection.is_connected:
