@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import re
@@ -158,13 +159,19 @@ request = function()
 end
 """,
 }
+# Latency percentiles each wrk run reports beyond its p50 and p99: enough of its distribution
+# for drive_in_turns to find the percentiles of several runs' requests taken together.
+PERCENTILES = (1, 10, 25, 50, 75, 90, 95, 97, 98, 99, 99.5, 99.9, 99.99, 100)
 LUA_REPORT = """
 done = function(summary, latency, requests)
   local errors = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
   io.write(string.format("RESULT %d %.3f %.3f %.3f %d\\n", summary.requests, summary.duration / 1e6,
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors))
+  for _, p in ipairs({PERCENTILES}) do
+    io.write(string.format("PERCENTILE %s %.3f\\n", p, latency:percentile(p) / 1000))
+  end
 end
-"""
+""".replace("{PERCENTILES}", "{" + ", ".join(map(str, PERCENTILES)) + "}")
 
 
 def lua_list(values) -> str:
@@ -240,7 +247,37 @@ def run_wrk(base: str, script: str, duration: int, connections: int) -> dict:
         "p50_ms": round(float(p50), 2),
         "p99_ms": round(float(p99), 2),
         "non_2xx": int(errors),
+        "requests": int(requests),
+        "percentiles": [
+            (float(p), float(ms)) for p, ms in re.findall(r"PERCENTILE (\S+) (\S+)", out)
+        ],
     }
+
+
+def merged_percentile(runs: list[dict], p: float) -> float:
+    """The ``p``-th latency percentile of several wrk runs' requests taken together, from each
+    run's PERCENTILES (its distribution taken as linear between them)."""
+
+    def share_at_most(ms: float) -> float:
+        total = 0.0
+        for run in runs:
+            below = 0.0
+            for (p0, v0), (p1, v1) in itertools.pairwise([(0.0, 0.0), *run["percentiles"]]):
+                if ms >= v1:
+                    below = p1
+                elif ms > v0:
+                    below = p0 + (p1 - p0) * (ms - v0) / (v1 - v0)
+                    break
+                else:
+                    break
+            total += run["requests"] * below
+        return total / sum(run["requests"] for run in runs)
+
+    low, high = 0.0, max(run["percentiles"][-1][1] for run in runs)
+    for _ in range(60):
+        middle = (low + high) / 2
+        low, high = (middle, high) if share_at_most(middle) < p else (low, middle)
+    return round(high, 2)
 
 
 def drive(base: str, pid: int, scripts: dict, names: list[str], args) -> dict:
@@ -261,8 +298,8 @@ def drive_in_turns(servers: dict, scripts: dict, names: list[str], args) -> dict
     measured time is cut into ``args.rounds`` rounds, and in each round every server gets its
     slice. This machine's speed drifts by ±20 % over tens of seconds, whoever runs; served one
     after the other, two servers' ratio carries that drift, served in turns it weighs on both
-    alike. Per server and workload: req/s over all slices, the slices' median p50 and worst
-    p99, every error."""
+    alike. Per server and workload: req/s over all slices, the p50 and p99 of all their requests
+    together (merged_percentile), every error."""
     results: dict = {server: {} for server in servers}
     seconds = max(1, round(args.duration / args.rounds))
     for name in names:
@@ -280,11 +317,12 @@ def drive_in_turns(servers: dict, scripts: dict, names: list[str], args) -> dict
         for server, parts in slices.items():
             results[server][name] = {
                 "requests_per_s": round(statistics.mean(p["requests_per_s"] for p in parts), 1),
-                "p50_ms": round(statistics.median(p["p50_ms"] for p in parts), 2),
-                "p99_ms": max(p["p99_ms"] for p in parts),
+                "p50_ms": merged_percentile(parts, 50),
+                "p99_ms": merged_percentile(parts, 99),
                 "non_2xx": sum(p["non_2xx"] for p in parts),
                 "peak_rss_mb_per_worker": peaks[server],
                 "rounds": [p["requests_per_s"] for p in parts],
+                "rounds_p99_ms": [p["p99_ms"] for p in parts],
             }
             print(f"  {server} {name}: {results[server][name]}", file=sys.stderr)
     return results
