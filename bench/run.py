@@ -290,6 +290,7 @@ def drive(base: str, pid: int, scripts: dict, names: list[str], args) -> dict:
             run_wrk(base, scripts[name], args.warmup, args.connections)
         with MemorySampler(pid) as memory:
             results[name] = run_wrk(base, scripts[name], args.duration, args.connections)
+        del results[name]["percentiles"]  # what drive_in_turns merges; its own p50, p99 here
         results[name]["peak_rss_mb_per_worker"] = memory.peak_mb()
         print(f"  {name}: {results[name]}", file=sys.stderr)
     return results
@@ -547,6 +548,7 @@ def main() -> int:
         if args.soak:
             with MemorySampler(pid, interval=1.0) as memory:
                 soak = run_wrk(base, scripts["W1"], args.soak, args.connections)
+            del soak["percentiles"]
             soak.update(
                 seconds=args.soak,
                 peak_rss_mb_per_worker=memory.peak_mb(),
