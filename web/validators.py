@@ -23,6 +23,7 @@ from connexion.validators import (
 )
 from connexion.validators.parameter import is_null, is_nullable
 from jsonschema import Draft4Validator
+from jsonschema.validators import extend
 from starlette.formparsers import MultiPartException
 
 from openapi import describe, field_errors
@@ -53,6 +54,38 @@ def validate_document(validator: Draft4Validator, document: t.Any, prefix: str =
         raise invalid_fields("request body", errors)
 
 
+def _one_of_by_path(validator, one_of: list, instance: t.Any, schema: dict):
+    """jsonschema's ``oneOf``, tried first on the one branch that can hold.
+
+    The contract's JSON Patch operations are a ``oneOf`` of objects told apart by their
+    ``path`` enum. A branch whose ``path`` enum leaves out the operation's path cannot match, so
+    when one branch is left and the operation is valid under it, it is valid under exactly one:
+    the verdict ``oneOf`` would reach, without validating the others (a W3 body, in a loop:
+    110 → 52 µs).
+    Anything else (no path, several branches left, an invalid operation) goes through the
+    ``oneOf`` itself, so every error reads as it always did.
+    """
+    path = instance.get("path") if isinstance(instance, dict) else None
+    if isinstance(path, str):
+        left = [branch for branch in one_of if path in _path_enum(branch, path)]
+        if len(left) == 1 and next(validator.descend(instance, left[0]), None) is None:
+            return
+    yield from _ONE_OF(validator, one_of, instance, schema)
+
+
+def _path_enum(branch: t.Any, path: str) -> list:
+    """The paths ``branch`` admits: its ``path`` enum, or ``[path]`` when it names none."""
+    try:
+        enum = branch["properties"]["path"]["enum"]
+    except (KeyError, TypeError):
+        return [path]
+    return enum if isinstance(enum, list) else [path]
+
+
+# Connexion's request validator (nullable, readOnly), with ``oneOf`` by path.
+_ONE_OF = Draft4RequestValidator.VALIDATORS["oneOf"]
+BodyValidator = extend(Draft4RequestValidator, {"oneOf": _one_of_by_path})
+
 # Parameter and body schemas live as long as the app (Connexion hands the body validator the
 # same schema dict on every request): one validator each, not one per request. Each entry keeps
 # its schema alive, so no other object can take its id.
@@ -69,7 +102,7 @@ def _validator_for(schema: dict, kind: type = Draft4Validator) -> Draft4Validato
 class JSONBodyValidator(JSONRequestBodyValidator):
     @property
     def _validator(self) -> Draft4Validator:
-        return _validator_for(self._schema, Draft4RequestValidator)
+        return _validator_for(self._schema, BodyValidator)
 
     async def _parse(self, stream, scope):
         raw = b"".join([chunk async for chunk in stream])
