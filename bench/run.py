@@ -275,6 +275,9 @@ def merged_percentile(runs: list[dict], p: float) -> float:
             total += run["requests"] * below
         return total / sum(run["requests"] for run in runs)
 
+    runs = [run for run in runs if run["requests"] and run["percentiles"]]
+    if not runs:
+        return 0.0
     low, high = 0.0, max(run["percentiles"][-1][1] for run in runs)
     for _ in range(60):
         middle = (low + high) / 2
@@ -299,10 +302,10 @@ def drive(base: str, pid: int, scripts: dict, names: list[str], args) -> dict:
 def drive_in_turns(servers: dict, scripts: dict, names: list[str], args) -> dict:
     """Each workload on every server in ``servers`` (name: (base URL, pid)) in turns: the
     measured time is cut into ``args.rounds`` rounds, and in each round every server gets its
-    slice. This machine's speed drifts by ±20 % over tens of seconds, whoever runs; served one
-    after the other, two servers' ratio carries that drift, served in turns it weighs on both
-    alike. Per server and workload: req/s over all slices, the p50 and p99 of all their requests
-    together (merged_percentile), every error."""
+    slice, in an order reversed every round. This machine's speed drifts by ±20 % within
+    seconds, whoever runs; served one after the other, two servers' ratio carries that drift,
+    served in turns it weighs on both alike. Per server and workload: req/s over all slices,
+    the p50 and p99 of all their requests together (merged_percentile), every error."""
     results: dict = {server: {} for server in servers}
     seconds = max(1, round(args.duration / args.rounds))
     for name in names:
@@ -312,8 +315,10 @@ def drive_in_turns(servers: dict, scripts: dict, names: list[str], args) -> dict
                 run_wrk(base, scripts[name], args.warmup, args.connections)
         slices: dict = {server: [] for server in servers}
         peaks: dict = {server: 0.0 for server in servers}
+        order = list(servers.items())
         for _ in range(args.rounds):
-            for server, (base, pid) in servers.items():
+            order.reverse()  # whoever goes first in one round goes last in the next
+            for server, (base, pid) in order:
                 with MemorySampler(pid) as memory:
                     slices[server].append(run_wrk(base, scripts[name], seconds, args.connections))
                 peaks[server] = max(peaks[server], memory.peak_mb())

@@ -97,13 +97,15 @@ class _LoopCounter:
     exchange cost more than the exchange: on the loop, 16 counts at a time, its ``Script`` took
     64-73 µs of CPU per count, its connection pool's checkout and return alone 23 of the 48 left
     without ``Script``; this list of idle connections, 25 µs in all (bench/README.md). So the
-    pool is only the factory of connections (``redis_url``'s every option, TLS included), never
-    their keeper.
+    pool only makes the connections, with every connection option of ``redis_url`` (TLS,
+    ``health_check_interval``), and its ``max_connections`` caps how many are open.
 
     - A connection goes back only in step with Redis: redis-py's send and read close it on any
       failure, a cancellation included.
     - Idle connections that Redis closed (a restart) fail on their next use: the idle ones are
-      all dropped then, and the count is tried once more, on a new connection.
+      all dropped then, and the count is tried once more, on a new connection. (Had Redis run
+      the script before the connection failed, the count is counted twice: a restart that
+      keeps its counters and loses a reply, rare and on the safe side.)
     - A Redis that lost its scripts (restarted, flushed) gets SLIDING_WINDOW_HIT again, once.
     - No socket_timeout: redis-py's asyncio client wraps every send under one in a task of its
       own (asyncio.wait_for). ``_within_the_deadline`` bounds the whole count, with one timer.
@@ -119,28 +121,42 @@ class _LoopCounter:
 
     async def __call__(self, keys: list[str], args: list) -> list:
         count = ("EVALSHA", self.sha, len(keys), *keys, *args)
-        try:
-            return await self._exchange(count)
-        except redis.exceptions.NoScriptError:
-            await self._exchange(("SCRIPT", "LOAD", SLIDING_WINDOW_HIT))
-        except redis.exceptions.ConnectionError:
-            await self._drop_idle()
-        return await self._exchange(count)
+        reconnected = reloaded = False
+        while True:
+            try:
+                return await self._exchange(count)
+            except redis.exceptions.NoScriptError:
+                if reloaded:
+                    raise
+                reloaded = True
+                await self._exchange(("SCRIPT", "LOAD", SLIDING_WINDOW_HIT))
+            except redis.exceptions.ConnectionError:
+                if reconnected:
+                    raise
+                reconnected = True
+                await self._drop_idle()
 
     async def _exchange(self, command: tuple) -> t.Any:
-        if self.idle:
-            connection = self.idle.pop()
-        else:
-            connection = self.factory.make_connection()
-            self.opened.add(connection)
+        connection = self._take()
         try:
-            await connection.send_packed_command(hiredis.pack_command(command), False)
+            # check_health: a PING first when redis_url's health_check_interval is due.
+            await connection.send_packed_command(hiredis.pack_command(command), True)
             return await connection.read_response()
         finally:
-            if connection.is_connected:
+            if connection.is_connected and connection in self.opened:
                 self.idle.append(connection)
-            else:
+            else:  # broken, or disconnect() closed the others meanwhile
                 self.opened.discard(connection)
+                await connection.disconnect(nowait=True)
+
+    def _take(self) -> redis.asyncio.Connection:
+        if self.idle:
+            return self.idle.pop()
+        if len(self.opened) >= self.factory.max_connections:
+            raise redis.exceptions.ConnectionError("Too many connections")  # as redis-py says
+        connection = self.factory.make_connection()
+        self.opened.add(connection)
+        return connection
 
     async def _drop_idle(self) -> None:
         idle, self.idle = self.idle, []

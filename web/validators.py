@@ -74,12 +74,13 @@ def _one_of_by_path(validator, one_of: list, instance: t.Any, schema: dict):
 
 
 def _path_enum(branch: t.Any, path: str) -> list:
-    """The paths ``branch`` admits: its ``path`` enum, or ``[path]`` when it names none."""
+    """The paths ``branch`` admits: its ``path`` enum, or ``[path]`` when it names none (or
+    is a ``$ref``, beside which draft 4 reads nothing)."""
     try:
         enum = branch["properties"]["path"]["enum"]
     except (KeyError, TypeError):
         return [path]
-    return enum if isinstance(enum, list) else [path]
+    return enum if isinstance(enum, list) and "$ref" not in branch else [path]
 
 
 # Connexion's request validator (nullable, readOnly), with ``oneOf`` by path.

@@ -275,29 +275,70 @@ def test_a_redis_that_lost_its_scripts_is_given_them_again(rate_limits):
     ]
 
 
-def test_counting_goes_on_when_redis_closed_the_idle_connections(rate_limits):
-    """A restarted Redis closed the loop's idle connections: the next count notices on its
-    exchange, drops them and counts on a new connection (nothing let through uncounted)."""
+@pytest.mark.parametrize("scripts_lost", [False, True], ids=["connections closed", "restarted"])
+def test_counting_goes_on_when_redis_closed_the_idle_connections(rate_limits, scripts_lost):
+    """A restarted Redis closed every idle connection of the loop (and may have lost its
+    scripts): the next count notices on its exchange, drops them all and counts on a new
+    connection, nothing let through uncounted."""
     rate_limits(redis_url="redis://127.0.0.1:6379/15")
     limits._state.limiter.storage.reset()
     item, key = limits._state.rates["per_token"], uuid.uuid4().hex
     server = redis.Redis.from_url("redis://127.0.0.1:6379/15")
 
+    def count():
+        return db.run_on_the_loop(limits._counted, item, "per_token", key)
+
     async def on_the_loop():
         try:
-            counted = [await db.run_on_the_loop(limits._counted, item, "per_token", key)]
+            counted = await asyncio.gather(count(), count(), count())  # three connections
             counter = limits._loop_counter()
             idle = list(counter.idle)
             server.client_kill_filter(_type="normal", skipme=True)
-            counted.append(await db.run_on_the_loop(limits._counted, item, "per_token", key))
+            if scripts_lost:
+                server.script_flush()
+            counted.append(await count())
             return counted, idle, counter.idle
         finally:
             await limits.close_loop_connections()
 
     counted, idle_before, idle_after = asyncio.run(on_the_loop())
 
-    assert [(allowed, stats.remaining) for allowed, stats in counted] == [(True, 4), (True, 3)]
-    assert idle_before and not set(idle_before) & set(idle_after)
+    assert sorted(stats.remaining for _, stats in counted) == [1, 2, 3, 4]
+    assert all(allowed for allowed, _ in counted)
+    assert len(idle_before) == 3 and not set(idle_before) & set(idle_after)
+
+
+def test_a_count_given_up_at_the_deadline_leaves_no_connection_behind(silent_redis):
+    """A Redis that never answers: the count ends at the deadline and its connection is closed,
+    never put back half-read."""
+    counter = limits._LoopCounter(silent_redis)
+
+    async def count_once():
+        await limits._within_the_deadline(counter(["a", "b"], [5, 60, 1]))
+
+    with pytest.raises(TimeoutError):
+        asyncio.run(count_once())
+    assert counter.idle == [] and counter.opened == set()
+
+
+def test_the_loop_opens_no_more_connections_than_redis_url_allows(rate_limits):
+    rate_limits(redis_url="redis://127.0.0.1:6379/15?max_connections=1")
+    item = limits._state.rates["per_token"]
+
+    async def two_at_once():
+        try:
+            return await asyncio.gather(
+                *(db.run_on_the_loop(limits._counted, item, "per_token", uuid.uuid4().hex)
+                  for _ in range(2)),
+                return_exceptions=True,
+            )  # fmt: skip
+        finally:
+            await limits.close_loop_connections()
+
+    first, second = asyncio.run(two_at_once())
+    assert first[0] is True
+    assert isinstance(second, redis.exceptions.ConnectionError)
+    assert "Too many connections" in str(second)
 
 
 def test_an_unreachable_limiter_store_lets_requests_through(client, people, rate_limits, caplog):
