@@ -36,8 +36,8 @@ def expected_versions() -> set[int] | None:
     versions = set()
     for tag in tags:
         match = _VERSION_TAG.fullmatch(tag)
-        if match and int(match[1]) <= MAX_VERSION:
-            versions.add(int(match[1]))
+        if match and (version := int(match[1])) <= MAX_VERSION:
+            versions.add(version)
     return versions
 
 

@@ -87,6 +87,7 @@ def configure(settings: Settings) -> None:
 REDIS_TIMEOUTS = {"socket_timeout": 1, "socket_connect_timeout": 1}
 
 SLIDING_WINDOW_HIT = (pathlib.Path(__file__).parent / "sliding_window_hit.lua").read_text()
+SLIDING_WINDOW_HIT_SHA = hashlib.sha1(SLIDING_WINDOW_HIT.encode()).hexdigest()  # EVALSHA's name
 
 
 class _LoopCounter:
@@ -115,12 +116,11 @@ class _LoopCounter:
         self.factory = redis.asyncio.ConnectionPool.from_url(
             redis_url, socket_connect_timeout=REDIS_TIMEOUTS["socket_connect_timeout"]
         )
-        self.sha = hashlib.sha1(SLIDING_WINDOW_HIT.encode()).hexdigest()
         self.idle: list[redis.asyncio.Connection] = []
         self.opened: set[redis.asyncio.Connection] = set()
 
     async def __call__(self, keys: list[str], args: list) -> list:
-        count = ("EVALSHA", self.sha, len(keys), *keys, *args)
+        count = ("EVALSHA", SLIDING_WINDOW_HIT_SHA, len(keys), *keys, *args)
         reconnected = reloaded = False
         while True:
             try:
@@ -160,15 +160,16 @@ class _LoopCounter:
 
     async def _drop_idle(self) -> None:
         idle, self.idle = self.idle, []
-        for connection in idle:
-            self.opened.discard(connection)
-            await connection.disconnect(nowait=True)
+        await self._close(idle)
 
     async def disconnect(self) -> None:
         """Close every connection, idle or busy (a busy one fails its exchange)."""
         self.idle = []
-        opened, self.opened = self.opened, set()
-        for connection in opened:
+        await self._close(list(self.opened))
+
+    async def _close(self, connections: list) -> None:
+        for connection in connections:
+            self.opened.discard(connection)
             await connection.disconnect(nowait=True)
 
 
